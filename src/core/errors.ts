@@ -1,0 +1,99 @@
+/**
+ * One base error for the whole project. Every error has a stable `code` and carries
+ * the place it happened in fields (file, offset, url, param) as well as in its message,
+ * which always starts with that place.
+ */
+export class ShardstreamError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_CORRUPT_RECORD`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Which framing check a corrupt record failed. */
+export type CorruptionKind = 'length-crc' | 'data-crc' | 'truncated-header' | 'truncated-data' | 'bad-length';
+
+/** A TFRecord record that failed a framing check. */
+export class CorruptRecordError extends ShardstreamError {
+  readonly file: string;
+  readonly offset: number;
+  readonly kind: CorruptionKind;
+  /** Zero-based position of the record in its file (the records before it were good). */
+  readonly record: number;
+
+  constructor(file: string, offset: number, record: number, kind: CorruptionKind) {
+    super('ERR_CORRUPT_RECORD', `${file} @ byte ${offset}: record ${record}: ${describeCorruption(kind)}`);
+    this.file = file;
+    this.offset = offset;
+    this.record = record;
+    this.kind = kind;
+  }
+}
+
+/** Human wording of each corruption kind. */
+export function describeCorruption(kind: CorruptionKind): string {
+  switch (kind) {
+    case 'length-crc':
+      return 'length CRC mismatch';
+    case 'data-crc':
+      return 'data CRC mismatch';
+    case 'truncated-header':
+      return 'truncated header';
+    case 'truncated-data':
+      return 'truncated data';
+    case 'bad-length':
+      return 'record length out of range';
+  }
+}
+
+/** A bad argument or option: names the parameter and the value received. */
+export class InvalidParameterError extends ShardstreamError {
+  readonly param: string;
+
+  constructor(param: string, expected: string, value: unknown) {
+    super('ERR_INVALID_PARAMETER', `Expected ${expected} for ${param} but received ${formatValue(value)} of type ${typeOf(value)}`);
+    this.param = param;
+  }
+}
+
+/** An input file that is not what it claims to be (bad magic, wrong size, unparsable line). */
+export class InvalidInputError extends ShardstreamError {
+  readonly file: string;
+
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_INVALID_INPUT', `${file}: ${message}`, options);
+    this.file = file;
+  }
+}
+
+/** An HTTP request that failed; carries the URL and status. */
+export class HttpError extends ShardstreamError {
+  readonly url: string;
+  readonly status: number;
+
+  constructor(url: string, status: number, message: string, options?: { cause?: unknown }) {
+    super('ERR_HTTP', `${url}: ${message}`, options);
+    this.url = url;
+    this.status = status;
+  }
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    return String(JSON.stringify(value) ?? value);
+  } catch {
+    return String(value);
+  }
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}

@@ -1,0 +1,203 @@
+import { join } from 'node:path';
+import protobuf from 'protobufjs';
+import Long from 'long';
+import { packageRoot } from '../core/package-root.js';
+import { InvalidInputError, InvalidParameterError } from '../core/errors.js';
+
+/** One feature of a tf.train.Example: a typed list. int64 values are bigints so that all 64 bits survive. */
+export type Feature =
+  | { readonly kind: 'bytes'; readonly value: readonly Uint8Array[] }
+  | { readonly kind: 'float'; readonly value: readonly number[] }
+  | { readonly kind: 'int64'; readonly value: readonly bigint[] };
+
+/** A tf.train.Example as a map from feature key to feature, in wire order. */
+export type Example = Record<string, Feature>;
+
+/** The kinds of feature. */
+export type FeatureKind = Feature['kind'];
+
+interface ProtoTypes {
+  readonly Example: protobuf.Type;
+}
+
+let types: ProtoTypes | undefined;
+
+/** The protobufjs types for tensorflow.Example, loaded once from proto/. */
+export function exampleTypes(): ProtoTypes {
+  if (!types) {
+    const root = protobuf.loadSync(join(packageRoot(), 'proto', 'example.proto'));
+    types = { Example: root.lookupType('tensorflow.Example') };
+  }
+  return types;
+}
+
+/** A bytes feature; strings are UTF-8 encoded. */
+export function bytesFeature(...values: (Uint8Array | string)[]): Feature {
+  return { kind: 'bytes', value: values.map((v) => (typeof v === 'string' ? Buffer.from(v, 'utf8') : v)) };
+}
+
+/** A float feature (values are stored as float32). */
+export function floatFeature(...values: number[]): Feature {
+  return { kind: 'float', value: values };
+}
+
+/** An int64 feature; numbers must be safe integers. */
+export function int64Feature(...values: (number | bigint)[]): Feature {
+  return {
+    kind: 'int64',
+    value: values.map((v, i) => {
+      if (typeof v === 'bigint') return BigInt.asIntN(64, v);
+      if (!Number.isSafeInteger(v)) throw new InvalidParameterError(`int64 value [${i}]`, 'a safe integer or a bigint', v);
+      return BigInt(v);
+    }),
+  };
+}
+
+interface ProtoFeature {
+  bytesList?: { value?: Uint8Array[] };
+  floatList?: { value?: number[] };
+  int64List?: { value?: (Long | number)[] };
+}
+
+interface ProtoExample {
+  features?: { feature?: Record<string, ProtoFeature> };
+}
+
+function toLong(v: bigint): Long {
+  const u = BigInt.asUintN(64, v);
+  return new Long(Number(u & 0xffffffffn) | 0, Number(u >> 32n) | 0, false);
+}
+
+function fromLong(v: Long | number): bigint {
+  if (typeof v === 'number') return BigInt(v);
+  return BigInt.asIntN(64, (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0));
+}
+
+/** Serialize an Example to protobuf bytes (features in insertion order). */
+export function encodeExample(example: Example): Uint8Array {
+  const feature: Record<string, ProtoFeature> = {};
+  for (const key of Object.keys(example)) {
+    const f = example[key]!;
+    switch (f.kind) {
+      case 'bytes':
+        feature[key] = { bytesList: { value: f.value as Uint8Array[] } };
+        break;
+      case 'float':
+        feature[key] = { floatList: { value: f.value as number[] } };
+        break;
+      case 'int64':
+        feature[key] = { int64List: { value: f.value.map(toLong) } };
+        break;
+    }
+  }
+  const { Example: T } = exampleTypes();
+  return T.encode(T.fromObject({ features: { feature } })).finish();
+}
+
+/** Parse protobuf bytes into an Example. Bytes values are views into `bytes`. `name` goes into errors. */
+export function decodeExample(bytes: Uint8Array, name = '<record>'): Example {
+  const message = decodeProto(bytes, name);
+  const out: Example = {};
+  const feature = message.features?.feature ?? {};
+  for (const key of Object.keys(feature)) {
+    const f = feature[key]!;
+    if (f.bytesList) out[key] = { kind: 'bytes', value: f.bytesList.value ?? [] };
+    else if (f.floatList) out[key] = { kind: 'float', value: f.floatList.value ?? [] };
+    else if (f.int64List) out[key] = { kind: 'int64', value: (f.int64List.value ?? []).map(fromLong) };
+    else out[key] = { kind: 'bytes', value: [] };
+  }
+  return out;
+}
+
+function decodeProto(bytes: Uint8Array, name: string): ProtoExample {
+  try {
+    return exampleTypes().Example.decode(bytes) as unknown as ProtoExample;
+  } catch (cause) {
+    throw new InvalidInputError(name, `not a tf.train.Example: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * The canonical protobuf JSON form of a serialized Example, as TensorFlow's `MessageToJson`
+ * gives it (lowerCamelCase field names, int64 as decimal strings, bytes as base64,
+ * NaN/Infinity as strings, floats as their shortest float32 form).
+ */
+export function exampleToJson(bytes: Uint8Array, name = '<record>'): string {
+  const message = decodeProto(bytes, name);
+  const json: { features?: { feature?: Record<string, unknown> } } = {};
+  if (message.features) {
+    json.features = {};
+    const feature = message.features.feature ?? {};
+    const keys = Object.keys(feature);
+    if (keys.length > 0) {
+      const out: Record<string, unknown> = {};
+      for (const key of keys) out[key] = featureJson(feature[key]!);
+      json.features.feature = out;
+    }
+  }
+  return JSON.stringify(json);
+}
+
+function featureJson(f: ProtoFeature): unknown {
+  const list = <T>(values: T[] | undefined): { value?: T[] } => (values && values.length > 0 ? { value: values } : {});
+  if (f.bytesList) return { bytesList: list(f.bytesList.value?.map((b) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64'))) };
+  if (f.floatList) return { floatList: list(f.floatList.value?.map(floatJson)) };
+  if (f.int64List) return { int64List: list(f.int64List.value?.map((v) => fromLong(v).toString())) };
+  return {};
+}
+
+function floatJson(v: number): number | string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  for (let p = 6; p <= 9; p++) {
+    const s = Number(v.toPrecision(p));
+    if (Math.fround(s) === v) return s;
+  }
+  return v;
+}
+
+/** Typed access to one feature, with an error that names the key and what was found. */
+function feature(example: Example, key: string, kind: FeatureKind, name: string): Feature {
+  const f = example[key];
+  if (!f) throw new InvalidInputError(name, `feature ${JSON.stringify(key)} is missing`);
+  if (f.kind !== kind) throw new InvalidInputError(name, `feature ${JSON.stringify(key)} is ${f.kind}, expected ${kind}`);
+  return f;
+}
+
+/** The bytes values of `key`. */
+export function getBytesList(example: Example, key: string, name = '<record>'): readonly Uint8Array[] {
+  return (feature(example, key, 'bytes', name) as Extract<Feature, { kind: 'bytes' }>).value;
+}
+
+/** The single bytes value of `key`. */
+export function getBytes(example: Example, key: string, name = '<record>'): Uint8Array {
+  const v = getBytesList(example, key, name);
+  if (v.length !== 1) throw new InvalidInputError(name, `feature ${JSON.stringify(key)} has ${v.length} values, expected 1`);
+  return v[0]!;
+}
+
+/** The single bytes value of `key` as UTF-8 text. */
+export function getString(example: Example, key: string, name = '<record>'): string {
+  const b = getBytes(example, key, name);
+  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8');
+}
+
+/** The float values of `key`. */
+export function getFloatList(example: Example, key: string, name = '<record>'): readonly number[] {
+  return (feature(example, key, 'float', name) as Extract<Feature, { kind: 'float' }>).value;
+}
+
+/** The int64 values of `key`. */
+export function getInt64List(example: Example, key: string, name = '<record>'): readonly bigint[] {
+  return (feature(example, key, 'int64', name) as Extract<Feature, { kind: 'int64' }>).value;
+}
+
+/** The single int64 value of `key` as a number (it must be a safe integer). */
+export function getInt(example: Example, key: string, name = '<record>'): number {
+  const v = getInt64List(example, key, name);
+  if (v.length !== 1) throw new InvalidInputError(name, `feature ${JSON.stringify(key)} has ${v.length} values, expected 1`);
+  const n = Number(v[0]!);
+  if (!Number.isSafeInteger(n)) throw new InvalidInputError(name, `feature ${JSON.stringify(key)} value ${v[0]} is beyond 2^53`);
+  return n;
+}

@@ -1,0 +1,121 @@
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { createGunzip, createInflate } from 'node:zlib';
+import type { CorruptRecordError } from '../core/errors.js';
+import { InvalidParameterError } from '../core/errors.js';
+import { isValidHeaderAt } from './framing.js';
+import { RecordScanner, type CorruptPolicy, type TFRecordEntry } from './scanner.js';
+
+/** TensorFlow's `compression_type`, plus `auto` (by file name, then by magic bytes). */
+export type Compression = 'auto' | 'none' | 'gzip' | 'zlib';
+
+/** Anything records can be read from. */
+export type RecordSource = string | Uint8Array | AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
+
+/** Options of {@link readRecords}. */
+export interface ReadRecordsOptions {
+  /** @default 'auto' */
+  readonly compression?: Compression;
+  /** Check both CRCs of every record. @default true */
+  readonly verify?: boolean;
+  /** @default 'throw' */
+  readonly onCorrupt?: CorruptPolicy;
+  /** Called for each corrupt record when `onCorrupt` is `skip`. */
+  readonly onSkip?: (error: CorruptRecordError) => void;
+  /** Name used in errors. @default the path, or `<buffer>` / `<stream>` */
+  readonly name?: string;
+  /** Bytes per file read. @default 4 MiB */
+  readonly chunkSize?: number;
+}
+
+const COMPRESSIONS: readonly Compression[] = ['auto', 'none', 'gzip', 'zlib'];
+
+/** Parse a `--compression` style value. */
+export function parseCompression(value: string, param = 'compression'): Compression {
+  if ((COMPRESSIONS as readonly string[]).includes(value)) return value as Compression;
+  throw new InvalidParameterError(param, `one of ${COMPRESSIONS.join(', ')}`, value);
+}
+
+/** Stream the records of a TFRecord file, buffer or byte stream, verifying CRCs. */
+export async function* readRecords(source: RecordSource, options: ReadRecordsOptions = {}): AsyncGenerator<TFRecordEntry> {
+  const name = options.name ?? (typeof source === 'string' ? source : source instanceof Uint8Array ? '<buffer>' : '<stream>');
+  const scanner = new RecordScanner({
+    name,
+    verify: options.verify ?? true,
+    policy: options.onCorrupt ?? 'throw',
+    ...(options.onSkip ? { onCorrupt: options.onSkip } : {}),
+  });
+  let compression = options.compression ?? 'auto';
+  if (compression === 'auto' && typeof source === 'string') {
+    if (/\.(gz|gzip)$/i.test(source)) compression = 'gzip';
+    else if (/\.(zz|zlib)$/i.test(source)) compression = 'zlib';
+  }
+  const chunks = byteChunks(source, options.chunkSize ?? 4 * 1024 * 1024);
+  for await (const chunk of decompress(chunks, compression)) {
+    yield* scanner.push(chunk);
+  }
+  yield* scanner.finish();
+}
+
+/** Read every record into memory (copies), for small files and tests. */
+export async function readAllRecords(source: RecordSource, options: ReadRecordsOptions = {}): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const r of readRecords(source, options)) out.push(Buffer.from(r.data));
+  return out;
+}
+
+async function* byteChunks(source: RecordSource, chunkSize: number): AsyncGenerator<Uint8Array> {
+  if (typeof source === 'string') {
+    const handle = await open(source, 'r');
+    try {
+      for (;;) {
+        // A fresh buffer per read: records handed out are views into it.
+        const buf = Buffer.allocUnsafe(chunkSize);
+        const { bytesRead } = await handle.read(buf, 0, chunkSize, null);
+        if (bytesRead === 0) break;
+        yield buf.subarray(0, bytesRead);
+      }
+    } finally {
+      await handle.close();
+    }
+  } else if (source instanceof Uint8Array) {
+    yield source;
+  } else if (isWebStream(source)) {
+    yield* Readable.fromWeb(source as import('node:stream/web').ReadableStream<Uint8Array>);
+  } else {
+    yield* source;
+  }
+}
+
+function isWebStream(source: unknown): source is ReadableStream<Uint8Array> {
+  return typeof (source as ReadableStream | null)?.getReader === 'function';
+}
+
+async function* decompress(chunks: AsyncGenerator<Uint8Array>, compression: Compression): AsyncGenerator<Uint8Array> {
+  let kind = compression;
+  if (kind === 'auto') {
+    const first = await chunks.next();
+    if (first.done) return;
+    kind = sniffCompression(Buffer.from(first.value.buffer, first.value.byteOffset, first.value.length));
+    chunks = prepend(first.value, chunks);
+  }
+  if (kind === 'none') {
+    yield* chunks;
+    return;
+  }
+  const inflater = kind === 'gzip' ? createGunzip() : createInflate();
+  yield* Readable.from(chunks).pipe(inflater);
+}
+
+async function* prepend(first: Uint8Array, rest: AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield first;
+  yield* rest;
+}
+
+/** Guess the compression of a stream from its first bytes: a valid TFRecord header means none. */
+export function sniffCompression(head: Buffer): 'none' | 'gzip' | 'zlib' {
+  if (isValidHeaderAt(head, 0, head.length)) return 'none';
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 2 && (head[0]! & 0x0f) === 8 && ((head[0]! << 8) | head[1]!) % 31 === 0) return 'zlib';
+  return 'none';
+}
