@@ -41,6 +41,12 @@ function exitCodeFor(error: unknown): number {
     if (process.env.SHARDSTREAM_DEBUG === '1') process.stderr.write(`${error.stack ?? ''}\n`);
     return EXIT_FAILURE;
   }
+  const sys = error as NodeJS.ErrnoException;
+  if (typeof sys?.code === 'string' && typeof sys.syscall === 'string') {
+    // file-system errors already name the path: no stack needed
+    process.stderr.write(`error: ${sys.message}\n`);
+    return EXIT_FAILURE;
+  }
   process.stderr.write(`error: ${(error as Error)?.stack ?? String(error)}\n`);
   return EXIT_FAILURE;
 }
