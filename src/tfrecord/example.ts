@@ -3,6 +3,7 @@ import protobuf from 'protobufjs';
 import Long from 'long';
 import { packageRoot } from '../core/package-root.js';
 import { InvalidInputError, InvalidParameterError } from '../core/errors.js';
+import { decodeExampleWire, encodeExampleWire } from './example-wire.js';
 
 /** One feature of a tf.train.Example: a typed list. int64 values are bigints so that all 64 bits survive. */
 export type Feature =
@@ -63,11 +64,6 @@ interface ProtoExample {
   features?: { feature?: Record<string, ProtoFeature> };
 }
 
-function toLong(v: bigint): Long {
-  const u = BigInt.asUintN(64, v);
-  return new Long(Number(u & 0xffffffffn) | 0, Number(u >> 32n) | 0, false);
-}
-
 function fromLong(v: Long | number): bigint {
   if (typeof v === 'number') return BigInt(v);
   return BigInt.asIntN(64, (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0));
@@ -75,38 +71,12 @@ function fromLong(v: Long | number): bigint {
 
 /** Serialize an Example to protobuf bytes (features in insertion order). */
 export function encodeExample(example: Example): Uint8Array {
-  const feature: Record<string, ProtoFeature> = {};
-  for (const key of Object.keys(example)) {
-    const f = example[key]!;
-    switch (f.kind) {
-      case 'bytes':
-        feature[key] = { bytesList: { value: f.value as Uint8Array[] } };
-        break;
-      case 'float':
-        feature[key] = { floatList: { value: f.value as number[] } };
-        break;
-      case 'int64':
-        feature[key] = { int64List: { value: f.value.map(toLong) } };
-        break;
-    }
-  }
-  const { Example: T } = exampleTypes();
-  return T.encode(T.fromObject({ features: { feature } })).finish();
+  return encodeExampleWire(example);
 }
 
 /** Parse protobuf bytes into an Example. Bytes values are views into `bytes`. `name` goes into errors. */
 export function decodeExample(bytes: Uint8Array, name = '<record>'): Example {
-  const message = decodeProto(bytes, name);
-  const out: Example = {};
-  const feature = message.features?.feature ?? {};
-  for (const key of Object.keys(feature)) {
-    const f = feature[key]!;
-    if (f.bytesList) out[key] = { kind: 'bytes', value: f.bytesList.value ?? [] };
-    else if (f.floatList) out[key] = { kind: 'float', value: f.floatList.value ?? [] };
-    else if (f.int64List) out[key] = { kind: 'int64', value: (f.int64List.value ?? []).map(fromLong) };
-    else out[key] = { kind: 'bytes', value: [] };
-  }
-  return out;
+  return decodeExampleWire(bytes, name);
 }
 
 function decodeProto(bytes: Uint8Array, name: string): ProtoExample {

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { CorruptRecordError } from '../core/errors.js';
@@ -50,11 +50,57 @@ export async function* readRecords(source: RecordSource, options: ReadRecordsOpt
     if (/\.(gz|gzip)$/i.test(source)) compression = 'gzip';
     else if (/\.(zz|zlib)$/i.test(source)) compression = 'zlib';
   }
-  const chunks = byteChunks(source, options.chunkSize ?? 4 * 1024 * 1024);
+  const chunkSize = options.chunkSize ?? 4 * 1024 * 1024;
+  if (typeof source === 'string' && compression !== 'gzip' && compression !== 'zlib') {
+    const handle = await open(source, 'r');
+    try {
+      const first = await readChunk(handle, Buffer.alloc(0), chunkSize);
+      if (first.length === 0) return;
+      if (compression === 'none' || sniffCompression(first) === 'none') {
+        // Uncompressed file: each read lands right after the carried-over tail of a partial record.
+        yield* scanner.push(first);
+        for (;;) {
+          const tail = scanner.tail;
+          const buf = await readChunk(handle, tail, Math.max(chunkSize, scanner.wanted - tail.length));
+          if (buf.length === tail.length) break;
+          yield* scanner.pushWithTail(buf);
+        }
+        yield* scanner.finish();
+        return;
+      }
+      for await (const chunk of decompress(prepend(first, fileChunks(handle, chunkSize)), 'auto')) yield* scanner.push(chunk);
+      yield* scanner.finish();
+      return;
+    } finally {
+      await handle.close();
+    }
+  }
+  const chunks = byteChunks(source, chunkSize);
   for await (const chunk of decompress(chunks, compression)) {
     yield* scanner.push(chunk);
   }
   yield* scanner.finish();
+}
+
+/** Read up to `want` bytes into a fresh buffer after a copy of `head`. */
+async function readChunk(handle: FileHandle, head: Buffer, want: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(head.length + want);
+  head.copy(buf, 0);
+  let filled = head.length;
+  while (filled < buf.length) {
+    const { bytesRead } = await handle.read(buf, filled, buf.length - filled, null);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buf.subarray(0, filled);
+}
+
+async function* fileChunks(handle: FileHandle, chunkSize: number): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    const buf = await readChunk(handle, Buffer.alloc(0), chunkSize);
+    if (buf.length === 0) return;
+    yield buf;
+  }
 }
 
 /** Read every record into memory (copies), for small files and tests. */
@@ -68,13 +114,7 @@ async function* byteChunks(source: RecordSource, chunkSize: number): AsyncGenera
   if (typeof source === 'string') {
     const handle = await open(source, 'r');
     try {
-      for (;;) {
-        // A fresh buffer per read: records handed out are views into it.
-        const buf = Buffer.allocUnsafe(chunkSize);
-        const { bytesRead } = await handle.read(buf, 0, chunkSize, null);
-        if (bytesRead === 0) break;
-        yield buf.subarray(0, bytesRead);
-      }
+      yield* fileChunks(handle, chunkSize);
     } finally {
       await handle.close();
     }
@@ -107,7 +147,7 @@ async function* decompress(chunks: AsyncGenerator<Uint8Array>, compression: Comp
   yield* Readable.from(chunks).pipe(inflater);
 }
 
-async function* prepend(first: Uint8Array, rest: AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* prepend(first: Uint8Array, rest: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   yield first;
   yield* rest;
 }

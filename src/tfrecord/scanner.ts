@@ -71,6 +71,33 @@ export class RecordScanner {
     yield* this.drain();
   }
 
+  /** The unparsed bytes at the end of what was pushed so far (part of a record). */
+  get tail(): Buffer {
+    return this.queued.length > 0 ? Buffer.concat([this.buf.subarray(this.pos, this.end), ...this.queued]) : this.buf.subarray(this.pos, this.end);
+  }
+
+  /** Total bytes (tail included) the next record needs before parsing can go on. */
+  get wanted(): number {
+    return this.need;
+  }
+
+  /**
+   * Feed a buffer that starts with a copy of {@link tail} followed by new bytes. Lets a file
+   * reader read straight after the carried-over tail instead of concatenating whole chunks.
+   */
+  *pushWithTail(buf: Buffer): Generator<TFRecordEntry> {
+    const tailLength = this.end - this.pos + this.queuedBytes;
+    this.base += this.pos;
+    this.queued = [];
+    this.queuedBytes = 0;
+    this.buf = buf;
+    this.pos = 0;
+    this.end = buf.length;
+    if (buf.length - tailLength < 1) return;
+    this.need = 0;
+    yield* this.drain();
+  }
+
   /** Signal the end of input; reports a truncated final record. */
   *finish(): Generator<TFRecordEntry> {
     if (this.queued.length > 0) {

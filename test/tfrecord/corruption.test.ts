@@ -87,3 +87,29 @@ describe('corruption', () => {
     expect(errors[0]!.kind).toBe('bad-length');
   });
 });
+
+describe('file reads in small chunks', () => {
+  it('deliver the same records and the same corruption reports at every chunk size', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chunks-'));
+    const path = join(dir, 'f.tfrecord');
+    const bad = Buffer.from(file);
+    bad[starts[1]! + 3]! ^= 0x40; // length CRC of record 1: forces a re-synchronisation
+    bad[starts[2]! + 20]! ^= 0x01; // data of record 2
+    await writeFile(path, bad);
+    for (const chunkSize of [1, 3, 12, 17, 64, 4096]) {
+      const errors: CorruptRecordError[] = [];
+      const good: string[] = [];
+      for await (const r of readRecords(path, { chunkSize, onCorrupt: 'skip', onSkip: (e) => errors.push(e) })) good.push(r.data.toString());
+      expect(good, `chunk ${chunkSize}`).toEqual(['alpha', 'eps']);
+      expect(errors.map((e) => [e.offset, e.kind]), `chunk ${chunkSize}`).toEqual([
+        [starts[1], 'length-crc'],
+        [starts[2], 'data-crc'],
+      ]);
+      await writeFile(path, file);
+      const clean: string[] = [];
+      for await (const r of readRecords(path, { chunkSize })) clean.push(r.data.toString());
+      expect(clean).toEqual(payloads.map(String));
+      await writeFile(path, bad);
+    }
+  });
+});

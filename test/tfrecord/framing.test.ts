@@ -98,7 +98,7 @@ describe('TFRecord framing', () => {
       const got = await readAllRecords(chunks);
       expect(got.map((r) => r.length)).toEqual(records.map((r) => r.length));
     }
-    const web = new Blob([plain]).stream();
+    const web = new Blob([new Uint8Array(plain)]).stream();
     expect(await readAllRecords(web)).toHaveLength(50);
   });
 
