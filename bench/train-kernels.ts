@@ -1,0 +1,95 @@
+/**
+ * Convolution-gradient kernels of this project against the stock tfjs kernels they replace or
+ * stand in for, measured side by side in one run on the layer shapes of the reference DCGAN.
+ *
+ *   node dist/bench/train-kernels.js [--batch 16] [--runs 3] [--step]
+ *
+ * Conv2DBackpropInput (every transposed conv of the generator, and every conv's input gradient):
+ * the WASM backend's stock kernel against ours. Conv2DBackpropFilter: WASM has none, so the
+ * baseline is the stock CPU kernel, against our CPU and WASM kernels, on the discriminator at a
+ * quarter of the width and batch (the stock kernel takes minutes at full size).
+ * `--step` also times one full training step of the reference model on WASM.
+ */
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { selectBackend } from '../src/train/backend.js';
+import { createOptimizers, ganStep } from '../src/train/gan-step.js';
+import { buildDcgan } from '../src/train/model.js';
+
+const { values } = parseArgs({
+  options: { batch: { type: 'string', default: '16' }, runs: { type: 'string', default: '3' }, step: { type: 'boolean', default: false } },
+});
+const batch = Number(values.batch);
+const runs = Number(values.runs);
+
+/** The generator's transposed convs as Conv2DBackpropInput calls: dy (the ConvT input) → dx (its output). */
+const INPUT_CASES = [
+  { name: 'G 4×4×1024 → 8×8×512', dy: [batch, 4, 4, 1024], filter: [4, 4, 512, 1024], dx: [batch, 8, 8, 512] },
+  { name: 'G 8×8×512 → 16×16×256', dy: [batch, 8, 8, 512], filter: [4, 4, 256, 512], dx: [batch, 16, 16, 256] },
+  { name: 'G 16×16×256 → 32×32×128', dy: [batch, 16, 16, 256], filter: [4, 4, 128, 256], dx: [batch, 32, 32, 128] },
+];
+/** The discriminator's convs (widthMult 1/4) as Conv2DBackpropFilter calls, at a quarter of the batch. */
+const small = Math.max(1, Math.floor(batch / 4));
+const FILTER_CASES = [
+  { name: 'D/4 64×64×3 → 32×32×32', x: [small, 64, 64, 3], dy: [small, 32, 32, 32], filter: [4, 4, 3, 32] },
+  { name: 'D/4 32×32×32 → 16×16×64', x: [small, 32, 32, 32], dy: [small, 16, 16, 64], filter: [4, 4, 32, 64] },
+  { name: 'D/4 8×8×128 → 4×4×256', x: [small, 8, 8, 128], dy: [small, 4, 4, 256], filter: [4, 4, 128, 256] },
+];
+
+/** Median milliseconds of `runs` calls of a kernel function on the active backend. */
+function time(kernel: KernelConfig, inputs: Record<string, tf.Tensor>, attrs: NamedAttrMap): number {
+  tf.engine().makeTensorFromTensorInfo(kernel.kernelFunc({ inputs, backend: tf.backend(), attrs }) as TensorInfo).dispose(); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    const out = kernel.kernelFunc({ inputs, backend: tf.backend(), attrs }) as TensorInfo;
+    tf.engine().makeTensorFromTensorInfo(out).dispose();
+    samples.push(performance.now() - start);
+  }
+  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)] ?? NaN;
+}
+
+const row = (name: string, base: number, ours: number, label: string): string =>
+  `${name.padEnd(26)} ${base.toFixed(0).padStart(8)} ms ${ours.toFixed(0).padStart(8)} ms  ${(base / ours).toFixed(1).padStart(6)}× ${label}`;
+
+// The stock kernels, taken before selectBackend replaces them.
+await import('@tensorflow/tfjs-backend-wasm');
+const stockInputWasm = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
+const stockFilterCpu = tf.getKernel(tf.Conv2DBackpropFilter, 'cpu');
+
+console.log(`batch ${batch}, median of ${runs}\n${'kernel / layer'.padEnd(26)} ${'baseline'.padStart(11)} ${'ours'.padStart(11)}  ratio`);
+await selectBackend('wasm');
+const oursInputWasm = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
+for (const c of INPUT_CASES) {
+  const inputs = { dy: tf.randomNormal(c.dy), filter: tf.randomNormal(c.filter) };
+  const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: c.dx } as unknown as NamedAttrMap;
+  console.log(row(c.name, time(stockInputWasm, inputs, attrs), time(oursInputWasm, inputs, attrs), 'Conv2DBackpropInput, wasm stock → ours'));
+  tf.dispose(Object.values(inputs));
+}
+
+for (const c of FILTER_CASES) {
+  const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: c.filter } as unknown as NamedAttrMap;
+  await selectBackend('cpu');
+  let inputs = { x: tf.randomNormal(c.x), dy: tf.randomNormal(c.dy) };
+  const base = time(stockFilterCpu, inputs, attrs);
+  const cpu = time(tf.getKernel(tf.Conv2DBackpropFilter, 'cpu'), inputs, attrs);
+  tf.dispose(Object.values(inputs));
+  await selectBackend('wasm');
+  inputs = { x: tf.randomNormal(c.x), dy: tf.randomNormal(c.dy) };
+  const wasm = time(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm'), inputs, attrs);
+  tf.dispose(Object.values(inputs));
+  console.log(row(c.name, base, cpu, 'Conv2DBackpropFilter, cpu stock → cpu ours'));
+  console.log(row(c.name, base, wasm, 'Conv2DBackpropFilter, cpu stock → wasm ours'));
+}
+
+if (values.step) {
+  await selectBackend('wasm');
+  const { generator, discriminator } = buildDcgan({ channels: 3 });
+  const optimizers = createOptimizers();
+  const real = tf.randomUniform([batch, 64, 64, 3], -1, 1) as tf.Tensor4D;
+  await ganStep({ generator, discriminator }, optimizers, { real, seed: 0, step: 0 });
+  const start = performance.now();
+  await ganStep({ generator, discriminator }, optimizers, { real, seed: 0, step: 1 });
+  console.log(`reference DCGAN 64×64×3, one training step of ${batch} images on wasm: ${((performance.now() - start) / 1000).toFixed(1)} s`);
+}

@@ -1,0 +1,131 @@
+import { createRequire } from 'node:module';
+import { dirname, sep } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { InvalidParameterError } from '../core/errors.js';
+import { BackendUnavailableError } from './backend-error.js';
+import { activeCpuTrainingKernels, registerCpuTrainingKernels } from './cpu-kernels.js';
+import { activeWasmTrainingKernels, registerWasmTrainingKernels } from './wasm-kernels.js';
+
+/** Which backend to run on; `auto` takes the best one that loads. */
+export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** The accepted values of {@link BackendPreference}. */
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+/** The backend a run uses, and why. */
+export interface SelectedBackend {
+  /** The TensorFlow.js namespace, the same instance every module of the project imports. */
+  tf: typeof tf;
+  /** The tfjs backend name: `tensorflow`, `wasm` or `cpu`. */
+  name: string;
+  /** True when kernels run on a CUDA device. */
+  gpu: boolean;
+  /** One line for people, e.g. `wasm (SIMD, 1 thread; @tensorflow/tfjs-node not installed)`. */
+  description: string;
+}
+
+/** The native packages in order of preference; both register the backend named `tensorflow`. */
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+type Attempt = { ok: true; name: string; gpu: boolean; detail: string } | { ok: false; reason: string };
+
+/**
+ * Makes the best available backend (or the one asked for) the active tfjs backend:
+ * tfjs-node-gpu › tfjs-node › WASM › pure-JS CPU. An explicit `tensorflow` or `wasm` that
+ * cannot be loaded throws {@link BackendUnavailableError}; `auto` falls back and says why.
+ */
+export async function selectBackend(pref: BackendPreference = 'auto'): Promise<SelectedBackend> {
+  if (!BACKEND_PREFERENCES.includes(pref)) {
+    throw new InvalidParameterError('backend', `one of ${BACKEND_PREFERENCES.join(', ')}`, pref);
+  }
+  const skipped: string[] = [];
+  const chain: Array<[BackendPreference, () => Promise<Attempt>]> = [
+    ...NATIVE_PACKAGES.map((pkg): [BackendPreference, () => Promise<Attempt>] => ['tensorflow', () => tryNative(pkg)]),
+    ['wasm', tryWasm],
+    ['cpu', tryCpu],
+  ];
+  for (const [kind, attempt] of chain) {
+    if (pref !== 'auto' && pref !== kind) continue;
+    const result = await attempt();
+    if (result.ok) {
+      const why = skipped.length > 0 ? `; ${skipped.join('; ')}` : '';
+      return { tf, name: result.name, gpu: result.gpu, description: `${result.name} (${result.detail}${why})` };
+    }
+    skipped.push(result.reason);
+  }
+  throw new BackendUnavailableError(pref, skipped.join('; '));
+}
+
+/** Imports a native tfjs-node package (it registers the `tensorflow` backend into our tfjs-core) and activates it. */
+async function tryNative(pkg: string): Promise<Attempt> {
+  let mod: { version_core?: unknown };
+  try {
+    // A variable specifier keeps TypeScript and bundlers from resolving an optional package.
+    mod = (await import(pkg)) as { version_core?: unknown };
+  } catch (error) {
+    return { ok: false, reason: `${pkg} ${loadFailure(pkg, error)}` };
+  }
+  // tfjs-node must share our tfjs-core; a second copy would hold tensors our models cannot use.
+  if (mod.version_core !== undefined && mod.version_core !== tf.version_core) {
+    return { ok: false, reason: `${pkg} uses tfjs-core ${String(mod.version_core)}, not ${tf.version_core}` };
+  }
+  if (tf.findBackendFactory('tensorflow') == null || !(await quietly(() => tf.setBackend('tensorflow')))) {
+    return { ok: false, reason: `${pkg} loaded but its tensorflow backend did not initialize` };
+  }
+  const onGpu = (tf.backend() as { isUsingGpuDevice?: unknown }).isUsingGpuDevice === true;
+  const detail = pkg.endsWith('-gpu') ? (onGpu ? `${pkg}, CUDA` : `${pkg}, no CUDA device: CPU`) : pkg;
+  return { ok: true, name: 'tensorflow', gpu: onGpu, detail };
+}
+
+/** Loads the WASM backend from the package's own `dist/` folder, so it needs no network. */
+async function tryWasm(): Promise<Attempt> {
+  let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
+  try {
+    wasm = await import('@tensorflow/tfjs-backend-wasm');
+  } catch (error) {
+    return { ok: false, reason: `@tensorflow/tfjs-backend-wasm ${loadFailure('@tensorflow/tfjs-backend-wasm', error)}` };
+  }
+  // setWasmPaths throws once the backend has been initialized (a second selectBackend call).
+  if (tf.findBackend('wasm') == null) wasm.setWasmPaths(wasmDistDir());
+  if (!(await quietly(() => tf.setBackend('wasm')))) {
+    return { ok: false, reason: '@tensorflow/tfjs-backend-wasm did not initialize' };
+  }
+  registerWasmTrainingKernels();
+  const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD';
+  const threads = wasm.getThreadsCount();
+  return { ok: true, name: 'wasm', gpu: false, detail: `${simd}, ${threads} thread${threads === 1 ? '' : 's'}${kernelNote(activeWasmTrainingKernels())}` };
+}
+
+async function tryCpu(): Promise<Attempt> {
+  if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'cpu backend did not initialize' };
+  registerCpuTrainingKernels();
+  return { ok: true, name: 'cpu', gpu: false, detail: `pure JavaScript${kernelNote(activeCpuTrainingKernels())}` };
+}
+
+function kernelNote(kernels: readonly string[]): string {
+  return kernels.length > 0 ? `, shardstream kernels: ${kernels.join(', ')}` : '';
+}
+
+/** The folder holding the `.wasm` binaries, with a trailing separator as setWasmPaths wants a prefix. */
+function wasmDistDir(): string {
+  const require = createRequire(import.meta.url);
+  return dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + sep;
+}
+
+/** Runs `f`, treating a throw as failure: tfjs logs its own warning for a backend that fails to initialize. */
+async function quietly(f: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await f();
+  } catch {
+    return false;
+  }
+}
+
+/** Says why an import failed: `not installed` when the package itself is missing, else the error's first line. */
+function loadFailure(pkg: string, error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+  if (missing && message.includes(`'${pkg}'`)) return 'not installed';
+  return `failed to load: ${message.split('\n')[0] ?? ''}`;
+}

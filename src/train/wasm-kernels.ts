@@ -1,0 +1,26 @@
+import { activeTrainingKernels, registerTrainingKernels } from './kernel-registry.js';
+import type { TrainingKernel } from './kernel-registry.js';
+import { conv2DBackpropFilterWasmConfig } from './wasm-conv2d-backprop-filter.js';
+import { conv2DBackpropInputWasmConfig } from './wasm-conv2d-backprop-input.js';
+
+/**
+ * Kernels for training on @tensorflow/tfjs-backend-wasm 4.22. Tracing every kernel a DCGAN step
+ * runs (ConvT, BN, LeakyReLU, Dropout, Dense, sigmoid, BCE, Adam) shows one missing:
+ * `Conv2DBackpropFilter`, the filter gradient of Conv2D, FusedConv2D and Conv2DBackpropInput.
+ * `Conv2DBackpropInput` exists but is a naive loop, and it is the generator's forward pass
+ * (transposed convolutions) and every conv's input gradient: ~70% of a step's time.
+ */
+export const WASM_TRAINING_KERNELS: readonly TrainingKernel[] = [
+  { config: conv2DBackpropFilterWasmConfig, replaces: false, why: 'missing in tfjs-backend-wasm' },
+  { config: conv2DBackpropInputWasmConfig, replaces: true, why: 'the stock kernel is ~15× slower than Conv2D' },
+];
+
+/** Registers {@link WASM_TRAINING_KERNELS} (idempotent); returns the names registered now. */
+export function registerWasmTrainingKernels(): string[] {
+  return registerTrainingKernels(WASM_TRAINING_KERNELS);
+}
+
+/** Names of the kernels of {@link WASM_TRAINING_KERNELS} that are in effect. */
+export function activeWasmTrainingKernels(): string[] {
+  return activeTrainingKernels(WASM_TRAINING_KERNELS);
+}

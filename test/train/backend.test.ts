@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { ShardstreamError } from '../../src/core/errors.js';
+import { BackendUnavailableError } from '../../src/train/backend-error.js';
+import { selectBackend } from '../../src/train/backend.js';
+import type { BackendPreference } from '../../src/train/backend.js';
+
+// tfjs-node and tfjs-node-gpu are optional dependencies that cannot be installed offline;
+// these tests hold on a machine without them, which is the case the fallback exists for.
+const nativeInstalled = await import('@tensorflow/tfjs-node' as string).then(
+  () => true,
+  () => false,
+);
+
+describe.skipIf(nativeInstalled)('selectBackend without the native packages', () => {
+  it('auto falls back to wasm and says why', async () => {
+    const selected = await selectBackend('auto');
+    expect(selected.name).toBe('wasm');
+    expect(selected.gpu).toBe(false);
+    expect(selected.tf).toBe(tf);
+    expect(tf.getBackend()).toBe('wasm');
+    expect(selected.description).toMatch(/^wasm \((no )?SIMD, 1 thread, shardstream kernels: Conv2DBackpropFilter, Conv2DBackpropInput; /);
+    expect(selected.description).toContain('@tensorflow/tfjs-node-gpu not installed; @tensorflow/tfjs-node not installed)');
+  });
+
+  it('an explicit tensorflow backend that is missing throws', async () => {
+    const error = await selectBackend('tensorflow').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect(error).toBeInstanceOf(ShardstreamError);
+    expect((error as BackendUnavailableError).code).toBe('ERR_BACKEND_UNAVAILABLE');
+    expect((error as Error).message).toBe(
+      'backend tensorflow: @tensorflow/tfjs-node-gpu not installed; @tensorflow/tfjs-node not installed',
+    );
+  });
+});
+
+describe('selectBackend', () => {
+  it('selects wasm and cpu by name, repeatedly', async () => {
+    for (const pref of ['wasm', 'cpu', 'wasm', 'cpu'] as const) {
+      const selected = await selectBackend(pref);
+      expect(selected.name).toBe(pref);
+      expect(tf.getBackend()).toBe(pref);
+    }
+    expect((await selectBackend('cpu')).description).toBe('cpu (pure JavaScript, shardstream kernels: Conv2DBackpropFilter)');
+  });
+
+  it('rejects an unknown preference', async () => {
+    await expect(selectBackend('gpu' as BackendPreference)).rejects.toThrow(
+      'Expected one of auto, tensorflow, wasm, cpu for backend but received "gpu" of type string',
+    );
+  });
+});
