@@ -12,3 +12,4 @@ export * from './shards/shuffle.js';
 export * from './shards/record-table.js';
 export * from './shards/tensor-batch.js';
 export * from './shards/record-image.js';
+export * from './client/index.js';
