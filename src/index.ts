@@ -13,3 +13,4 @@ export * from './shards/record-table.js';
 export * from './shards/tensor-batch.js';
 export * from './shards/record-image.js';
 export * from './client/index.js';
+export * from './datasets/index.js';

