@@ -14,3 +14,4 @@ export * from './shards/tensor-batch.js';
 export * from './shards/record-image.js';
 export * from './client/index.js';
 export * from './datasets/index.js';
+export * from './server/index.js';

@@ -1,0 +1,258 @@
+/**
+ * shard-server throughput against nginx, measured in one run on the same shard files:
+ * a shard set of 64×64×3 images stored as JPEG and as raw uint8 (50,000 records each by default).
+ *
+ *   npx tsc -p tsconfig.build.json && node dist/bench/server.js [--records 50000] [--runs 3] [--jpeg-images 4000]
+ *
+ * - nginx (the Debian package, started here on 127.0.0.1 with sendfile) serves the shard files;
+ *   1 client fetches all of them one after the other, 4 clients split them: bytes/s.
+ * - shard-server (the built bin, a child process) streams `format=records` (1 stream = the epoch,
+ *   4 streams = ranks 0..3 of world 4): bytes/s, as the first epoch after start (records come
+ *   from the page cache and are CRC-checked into the record cache) and as a later epoch.
+ * - `format=tensor`: images/s on raw shards, as a first pass (pixels and their CRCs go into the
+ *   image cache) and as later epochs (from the image cache); then, on a server without image
+ *   cache, raw shards and JPEG shards with every image decoded for every batch. JPEG decoding is
+ *   slow (sharp, ~1 ms per image here), so that stream is cut to the last `--jpeg-images` images.
+ *
+ * Every row is measured once per run, nginx and shard-server close together in time, for
+ * `--runs` runs, and the best run of each row is kept (the machine may be shared); next to it,
+ * the CPU seconds per GB the serving process (nginx's worker, or shard-server) used, which load
+ * on other cores changes less. The client is this process (undici, bodies
+ * counted, not parsed); the data sets are written once into .bench/server-data/ and reused.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { request } from 'undici';
+import { readManifestFile, type Manifest } from '../src/shards/manifest.js';
+import { startNginx, type NginxServer } from '../test/helpers/nginx.js';
+import { startServerProcess, type ServerProcess } from '../test/helpers/server-process.js';
+import { writeShardSet } from '../test/helpers/shard-set.js';
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '50000' },
+    runs: { type: 'string', default: '3' },
+    'jpeg-images': { type: 'string', default: '4000' },
+    'batch-size': { type: 'string', default: '256' },
+    data: { type: 'string', default: join('.bench', 'server-data') },
+  },
+});
+const RECORDS = Number(values.records);
+const RUNS = Number(values.runs);
+const JPEG_IMAGES = Number(values['jpeg-images']);
+const BATCH = Number(values['batch-size']);
+const ROOT = values.data!;
+const MB = 1e6;
+
+/** Noise on a smooth gradient: JPEGs of about the size of real 64×64 face crops. */
+function benchPixels(id: number, h: number, w: number, c: number): Uint8Array {
+  const out = new Uint8Array(h * w * c);
+  let x = id * 2654435761 + 1;
+  for (let i = 0; i < out.length; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out[i] = ((i % (w * c)) >> 2) + ((x >>> 24) & 63) + (id % 64);
+  }
+  return out;
+}
+
+async function ensureSet(encoding: 'jpeg' | 'raw'): Promise<{ name: string; manifest: Manifest; bytes: number }> {
+  const name = `bench-${encoding}-${RECORDS}`;
+  const dir = join(ROOT, name);
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    await mkdir(dir, { recursive: true });
+    const t = performance.now();
+    process.stdout.write(`writing ${dir} (${RECORDS} ${encoding} records) ... `);
+    await writeShardSet({ dir, dataset: name, encoding, height: 64, width: 64, channels: 3, quality: 90, pixels: benchPixels, partitions: [{ name: 'train', records: RECORDS, shards: 16 }] });
+    process.stdout.write(`${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+  }
+  const manifest = await readManifestFile(dir);
+  return { name, manifest, bytes: manifest.partitions.reduce((n, p) => n + p.shards.reduce((s, x) => s + x.bytes, 0), 0) };
+}
+
+/** GET `url`, count the body's bytes. */
+async function drain(url: string): Promise<number> {
+  const res = await request(url);
+  if (res.statusCode !== 200) throw new Error(`${url}: HTTP ${res.statusCode}: ${await res.body.text()}`);
+  let n = 0;
+  for await (const chunk of res.body) n += (chunk as Buffer).length;
+  return n;
+}
+
+/** CPU seconds (user + system) used so far by processes `pids` (Linux /proc). */
+function cpuSeconds(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return NaN;
+    }
+  }
+  return ticks / 100;
+}
+
+/** The worker processes of an nginx master. */
+function nginxWorkers(nginx: NginxServer): number[] {
+  try {
+    return readFileSync(`/proc/${nginx.pid}/task/${nginx.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+  } catch {
+    return [nginx.pid];
+  }
+}
+
+interface Result {
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly cpu: number;
+}
+
+/** Run `clients` in parallel once; bytes, seconds and the CPU seconds of processes `pids`. */
+async function measure(pids: readonly number[], clients: (() => Promise<number>)[]): Promise<Result> {
+  const c0 = cpuSeconds(pids);
+  const t = performance.now();
+  const bytes = (await Promise.all(clients.map((c) => c()))).reduce((a, b) => a + b, 0);
+  return { bytes, seconds: (performance.now() - t) / 1000, cpu: cpuSeconds(pids) - c0 };
+}
+
+/** The best run of each row, in the order rows first appear. */
+const rows = new Map<string, { what: string; clients: number; r: Result; images?: number; baseline?: string }>();
+function record(what: string, clients: number, r: Result, extra: { images?: number; baseline?: string } = {}): void {
+  const key = `${what}|${clients}`;
+  const old = rows.get(key);
+  console.log(`  ${what}, ${clients}: ${(r.bytes / r.seconds / MB).toFixed(0)} MB/s`);
+  if (!old || r.bytes / r.seconds > old.r.bytes / old.r.seconds) rows.set(key, { what, clients, r, ...extra });
+}
+
+const streamUrl =
+  (base: string) =>
+  (q: Record<string, string | number>): string =>
+    `${base}/v1/stream?${new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)]))}`;
+
+async function rssOf(base: string): Promise<number> {
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  return Number(/^process_resident_memory_bytes (\S+)$/m.exec(metrics)?.[1]);
+}
+
+const jpeg = await ensureSet('jpeg');
+const raw = await ensureSet('raw');
+const sets = { jpeg, raw };
+const load0 = loadavg()[0]!;
+console.log(`data: ${RECORDS} records of 64×64×3; JPEG shards ${(jpeg.bytes / MB).toFixed(0)} MB, raw shards ${(raw.bytes / MB).toFixed(0)} MB; ${cpus().length} cores; best of ${RUNS} runs`);
+
+const serverArgs = (imageCacheMb: number, verify = true): string[] => [
+  '--data',
+  ROOT,
+  '--cache-mb',
+  '2048',
+  '--image-cache-mb',
+  String(imageCacheMb),
+  '--no-access-log',
+  ...(verify ? [] : ['--no-verify-records']),
+];
+const nginx = await startNginx({ root: ROOT, workers: 1 });
+if (!nginx) console.log('nginx is not installed (apt-get install -y nginx-light): no ratios');
+let server: ServerProcess | undefined;
+let rssA = 0;
+let rssB = 0;
+/** A freshly started shard-server (the previous one stopped). */
+async function fresh(args: string[]): Promise<ServerProcess> {
+  await server?.stop('SIGTERM');
+  server = await startServerProcess(args);
+  return server;
+}
+
+/** A tensor stream measurement: the whole epoch, or its last `images` images (start_batch). */
+async function tensor(s: ServerProcess, what: string, ds: string, clients: number, epoch: number, images?: number): Promise<void> {
+  const perRank = Math.floor(Math.floor(RECORDS / BATCH) / clients);
+  const take = images === undefined ? perRank : Math.max(1, Math.floor(images / BATCH / clients));
+  const stream = streamUrl(s.url);
+  const r = await measure(
+    [s.pid],
+    Array.from({ length: clients }, (_, rank) => () => drain(stream({ dataset: ds, batch_size: BATCH, epoch, world: clients, rank, format: 'tensor', start_batch: perRank - take }))),
+  );
+  record(`shard-server tensor, ${what}`, clients, r, { images: take * BATCH * clients });
+}
+
+try {
+  // Each run measures every row once, nginx and shard-server close together in time; the best
+  // run of each row is kept.
+  for (let run = 0; run < RUNS; run++) {
+    console.log(`run ${run + 1} of ${RUNS} (load ${loadavg()[0]!.toFixed(1)})`);
+    const epoch = 1000 * run;
+    // ---- nginx: the shard files, sequentially ----
+    for (const kind of ['raw', 'jpeg'] as const) {
+      if (!nginx) break;
+      const files = sets[kind].manifest.partitions.flatMap((p) => p.shards.map((x) => `${nginx.url}/${sets[kind].name}/${x.name}`));
+      for (const clients of [1, 4]) {
+        const r = await measure(
+          nginxWorkers(nginx),
+          Array.from({ length: clients }, (_, c) => async () => {
+            let n = 0;
+            for (let i = c; i < files.length; i += clients) n += await drain(files[i]!);
+            return n;
+          }),
+        );
+        record(`nginx, ${kind} shard files`, clients, r);
+      }
+    }
+    // ---- shard-server, records: the first epoch after a fresh start, then later epochs ----
+    for (const kind of ['raw', 'jpeg'] as const) {
+      const ds = sets[kind].name;
+      for (const verify of [false, true]) {
+        const s = await fresh(serverArgs(2048, verify));
+        const r = await measure([s.pid], [() => drain(streamUrl(s.url)({ dataset: ds, batch_size: BATCH, epoch }))]);
+        record(`shard-server records, ${kind}, 1st epoch after start${verify ? '' : ', --no-verify-records'}`, 1, r, { baseline: `nginx, ${kind} shard files|1` });
+      }
+      const s = server!;
+      for (const clients of [1, 4]) {
+        const e = epoch + clients;
+        const r = await measure([s.pid], Array.from({ length: clients }, (_, rank) => () => drain(streamUrl(s.url)({ dataset: ds, batch_size: BATCH, epoch: e, world: clients, rank }))));
+        record(`shard-server records, ${kind}, later epoch`, clients, r, { baseline: `nginx, ${kind} shard files|${clients}` });
+      }
+    }
+    // ---- shard-server, tensor, image cache on (the records are in the record cache) ----
+    {
+      const s = await fresh(serverArgs(2048));
+      await drain(streamUrl(s.url)({ dataset: raw.name, batch_size: BATCH }));
+      await tensor(s, 'raw shards, 1st pass (into the image cache)', raw.name, 1, epoch + 10);
+      await tensor(s, 'raw shards, later epoch (image cache)', raw.name, 1, epoch + 11);
+      await tensor(s, 'raw shards, later epoch (image cache)', raw.name, 4, epoch + 12);
+      rssA = await rssOf(s.url);
+    }
+    // ---- image cache off: every image of every batch taken from its record (raw) or decoded (JPEG) ----
+    {
+      const s = await fresh(serverArgs(0));
+      await drain(streamUrl(s.url)({ dataset: raw.name, batch_size: BATCH }));
+      await drain(streamUrl(s.url)({ dataset: jpeg.name, batch_size: BATCH }));
+      await tensor(s, 'raw shards, no image cache', raw.name, 1, epoch + 20);
+      await tensor(s, 'raw shards, no image cache', raw.name, 4, epoch + 21);
+      await tensor(s, `JPEG shards, no image cache: every image decoded (${JPEG_IMAGES} images)`, jpeg.name, 1, epoch + 22, JPEG_IMAGES);
+      await tensor(s, `JPEG shards, no image cache: every image decoded (${JPEG_IMAGES} images)`, jpeg.name, 4, epoch + 23, JPEG_IMAGES);
+      rssB = await rssOf(s.url);
+    }
+  }
+  console.log(`\nserver RSS: ${(rssA / MB).toFixed(0)} MB with both caches holding the data sets, ${(rssB / MB).toFixed(0)} MB without image cache`);
+} finally {
+  await server?.stop('SIGTERM');
+  await nginx?.stop();
+}
+
+console.log(`\nload average (1 min) at start ${load0.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)}`);
+console.log('\n| what | streams / clients | bytes/s | images/s | server CPU s/GB | vs nginx |\n|---|---|---|---|---|---|');
+for (const { what, clients, r, images, baseline } of rows.values()) {
+  const rate = r.bytes / r.seconds;
+  const base = baseline === undefined ? undefined : rows.get(baseline);
+  const cells = [
+    what,
+    String(clients),
+    `${(rate / MB).toFixed(0)} MB/s`,
+    images === undefined ? '' : (images / r.seconds).toFixed(0),
+    Number.isNaN(r.cpu) ? '' : (r.cpu / (r.bytes / 1e9)).toFixed(2),
+    base ? `${((100 * rate) / (base.r.bytes / base.r.seconds)).toFixed(0)} %` : '',
+  ];
+  console.log(`| ${cells.join(' | ')} |`);
+}

@@ -1,0 +1,71 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerMetrics } from './server-metrics.js';
+
+/** Query parameters whose values never reach the log. */
+const SECRET_PARAMS = /([?&](?:token|access_token)=)[^&]*/gi;
+
+/** A request path as logged: secrets redacted, bytes outside printable ASCII (and `"`) percent-encoded. */
+export function loggablePath(url: string): string {
+  return url.replace(SECRET_PARAMS, '$1REDACTED').replace(/[^\x21-\x7e]|"/g, (c) => encodeURIComponent(c));
+}
+
+/** One access-log line. */
+export interface AccessRecord {
+  readonly time: Date;
+  readonly client: string;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly bytes: number;
+  readonly ms: number;
+  /** The response was cut before its end (client gone, stall, failure). */
+  readonly incomplete: boolean;
+}
+
+/** `2025-01-02T03:04:05.678Z 127.0.0.1 "GET /v1/stream?..." 200 123456 12.3ms` (+ ` incomplete`). */
+export function formatAccessLine(r: AccessRecord): string {
+  return `${r.time.toISOString()} ${r.client} "${r.method} ${loggablePath(r.path)}" ${r.status} ${r.bytes} ${r.ms.toFixed(1)}ms${r.incomplete ? ' incomplete' : ''}`;
+}
+
+/**
+ * Log and count every request when its response closes (finished or cut): one access-log line,
+ * and the request, byte and duration metrics by route. Bytes are those written to the
+ * connection for this response, headers included.
+ */
+export function installAccessLog(app: FastifyInstance, metrics: ServerMetrics, sink: ((line: string) => void) | false): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    trackResponse(request, reply, metrics, sink);
+    done();
+  });
+}
+
+/** Watch one response and log it when it closes (also used for requests fastify rejects before its hooks). */
+export function trackResponse(request: FastifyRequest, reply: FastifyReply, metrics: ServerMetrics, sink: ((line: string) => void) | false): void {
+  const start = performance.now();
+  const socket = request.raw.socket;
+  const written0 = socket.bytesWritten;
+  const time = new Date();
+  reply.raw.once('close', () => {
+    const ms = performance.now() - start;
+    const bytes = Math.max(0, socket.bytesWritten - written0);
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.raw.statusCode;
+    metrics.requests.inc({ route, method: request.method, status: String(status) });
+    metrics.responseBytes.inc({ route }, bytes);
+    metrics.requestSeconds.observe(ms / 1000, { route });
+    if (sink) {
+      sink(
+        formatAccessLine({
+          time,
+          client: socket.remoteAddress ?? '-',
+          method: request.method,
+          path: request.raw.url ?? '',
+          status,
+          bytes,
+          ms,
+          incomplete: !reply.raw.writableFinished,
+        }),
+      );
+    }
+  });
+}

@@ -1,0 +1,183 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { CorruptRecordError, InvalidInputError } from '../../core/errors.js';
+import { batchesPerEpoch } from '../../shards/shuffle.js';
+import { ApiError, invalidParameter } from '../api-error.js';
+import type { ActiveStream, ServerContext } from '../context.js';
+import { BufferPool } from '../buffer-pool.js';
+import type { Query } from '../query.js';
+import { batchChunks, buildBatch, type BatchChunk, type PipelineContext, type StreamPlan } from '../stream-pipeline.js';
+import { parseStreamParams } from '../stream-params.js';
+
+/** Why a stream ended early, for the metric and the log. */
+type EndReason = 'client_gone' | 'stalled' | 'bad_data' | 'internal' | 'server_closing';
+
+function isDataError(error: unknown): boolean {
+  return error instanceof CorruptRecordError || error instanceof InvalidInputError;
+}
+
+/** `GET /v1/stream`: a TFRecord-framed stream of shuffled batches (DESIGN §4, §5). */
+export function registerStreamRoute(app: FastifyInstance, ctx: ServerContext): void {
+  const { limits, metrics } = ctx;
+
+  app.get('/v1/stream', async (request, reply) => {
+    const req = parseStreamParams(request.query as Query, ctx.catalog, limits.maxBatchSize);
+    if (ctx.isClosing()) throw new ApiError('ERR_SHUTTING_DOWN', 'The server is shutting down', { headers: { 'retry-after': String(limits.retryAfterSeconds) } });
+    if (ctx.streams.size >= limits.maxStreams) {
+      metrics.streamsRejected.inc();
+      throw new ApiError('ERR_TOO_MANY_STREAMS', `The server already sends ${ctx.streams.size} streams (its limit); retry later`, {
+        headers: { 'retry-after': String(limits.retryAfterSeconds) },
+      });
+    }
+
+    // From here on the stream holds a slot until its response closes, however that happens.
+    const abort = new AbortController();
+    const state: { reason?: EndReason } = {};
+    const res = reply.raw;
+    const stream: ActiveStream = {
+      cut: () => {
+        state.reason ??= 'server_closing';
+        res.destroy();
+      },
+    };
+    ctx.streams.add(stream);
+    metrics.streamsActive.inc();
+    const socket = request.raw.socket;
+    const onTimeout = (): void => void (state.reason ??= 'stalled');
+    socket.once('timeout', onTimeout);
+    res.once('close', () => {
+      socket.removeListener('timeout', onTimeout);
+      ctx.streams.delete(stream);
+      metrics.streamsActive.dec();
+      if (!res.writableFinished) {
+        state.reason ??= 'client_gone';
+        metrics.streamErrors.inc({ reason: state.reason });
+        abort.abort(new Error(`stream ended early: ${state.reason}`));
+      }
+    });
+
+    const pipeline: PipelineContext = {
+      reader: ctx.reader,
+      images: ctx.images,
+      shiftTable: ctx.shiftTable,
+      decodeLimiter: ctx.decodeLimiter,
+      pool: new BufferPool(limits.readAhead + 2),
+      signal: abort.signal,
+      readAhead: limits.readAhead,
+      readAheadBytes: limits.readAheadBytes,
+      onImages: (hits, decoded, seconds) => {
+        metrics.imageCacheHits.inc({}, hits);
+        if (decoded > 0) {
+          metrics.decodedImages.inc({ encoding: req.dataset.manifest.image.encoding }, decoded);
+          metrics.decodeSeconds.observe(seconds);
+        }
+      },
+    };
+
+    let plan: StreamPlan;
+    let first: BatchChunk | undefined;
+    try {
+      const table = await req.dataset.table(req.partitions);
+      const batch = { records: table.records, batchSize: req.batchSize, world: req.world, rank: req.rank, dropRemainder: req.dropRemainder };
+      const batches = batchesPerEpoch(batch);
+      if (req.startBatch > batches) throw invalidParameter('start_batch', `an integer from 0 to ${batches} (the batches per epoch)`, String(req.startBatch));
+      plan = {
+        dataset: req.dataset,
+        table,
+        perm: ctx.permutations.get(table.records, req.seed, req.epoch),
+        batch,
+        epoch: req.epoch,
+        batches,
+        startBatch: req.startBatch,
+        format: req.format,
+      };
+      // The first batch is built before the headers go out, so a broken shard still gets a JSON error.
+      first = plan.startBatch < batches ? await buildBatch(plan, pipeline, plan.startBatch) : undefined;
+    } catch (error) {
+      if (abort.signal.aborted) {
+        // The client left (or the server is closing) before the first batch: nobody to answer.
+        reply.hijack();
+        return reply;
+      }
+      if (isDataError(error)) {
+        ctx.log(`stream of ${req.dataset.name} refused: ${(error as Error).message}`);
+        throw new ApiError('ERR_BAD_DATA', (error as Error).message, { cause: error });
+      }
+      throw error;
+    }
+
+    const { image } = req.dataset.manifest;
+    const headers: Record<string, string> = {
+      'content-type': 'application/octet-stream',
+      'cache-control': 'no-store',
+      'x-shardstream-dataset': req.dataset.name,
+      'x-shardstream-partitions': req.partitions.join(','),
+      'x-shardstream-format': req.format,
+      'x-shardstream-records': String(plan.table.records),
+      'x-shardstream-batches': String(plan.batches),
+      'x-shardstream-start-batch': String(plan.startBatch),
+      'x-shardstream-manifest-sha256': req.dataset.manifestSha256,
+    };
+    if (req.format === 'tensor') headers['x-shardstream-image-shape'] = `${image.height},${image.width},${image.channels}`;
+    // From here the response is written directly (one write per batch, waiting for 'drain');
+    // fastify's hooks and error handler are done with it.
+    reply.hijack();
+    res.writeHead(200, headers);
+    void writeBatches(res, bodyBytes(plan, pipeline, first, state), pipeline.pool);
+    return reply;
+  });
+
+  /** The stream's batches, counting what is handed on and logging a failure. */
+  async function* bodyBytes(plan: StreamPlan, pipeline: PipelineContext, first: BatchChunk | undefined, state: { reason?: EndReason }): AsyncGenerator<Buffer> {
+    const labels = { dataset: plan.dataset.name, format: plan.format };
+    try {
+      for await (const chunk of batchChunks(plan, pipeline, first)) {
+        metrics.streamBatches.inc(labels);
+        metrics.streamRecords.inc(labels, chunk.records);
+        yield chunk.bytes;
+      }
+    } catch (error) {
+      if (!pipeline.signal.aborted) {
+        state.reason ??= isDataError(error) ? 'bad_data' : 'internal';
+        ctx.log(`stream of ${plan.dataset.name} failed, the response is cut: ${(error as Error).message}`);
+      }
+      throw error;
+    }
+  }
+}
+
+/**
+ * Write each batch (its buffer goes back to the pool once the socket has taken it), then wait
+ * for 'drain' when the socket is full: a client that reads slowly stops the pipeline, which
+ * prepares at most its read-ahead. A failure cuts the response (the chunked body never ends, so
+ * the client sees it).
+ */
+async function writeBatches(res: ServerResponse, body: AsyncGenerator<Buffer>, pool: BufferPool): Promise<void> {
+  try {
+    for await (const bytes of body) {
+      if (res.destroyed) break;
+      const ok = res.write(bytes, (error) => {
+        if (!error) pool.release(bytes);
+      });
+      if (!ok && !res.destroyed) await drained(res);
+    }
+    if (!res.destroyed) res.end();
+  } catch {
+    res.destroy();
+  } finally {
+    await body.return(undefined);
+  }
+}
+
+/** Resolves on 'drain' or 'close', whichever comes first. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

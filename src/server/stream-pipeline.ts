@@ -1,0 +1,161 @@
+import type { RecordTable } from '../shards/record-table.js';
+import { batchRecordIds, type BatchPlanOptions } from '../shards/shuffle.js';
+import type { BufferPool } from './buffer-pool.js';
+import type { Dataset } from './catalog.js';
+import { abortError, type Limiter } from './limiter.js';
+import type { LruCache } from './lru.js';
+import type { RecordReader } from './record-reader.js';
+import type { StreamFormat } from './stream-params.js';
+import { decodeRecordPixels, type StreamImage } from './tensor-decode.js';
+import { TensorRecord } from './tensor-record.js';
+
+/** Everything that fixes the bytes of one stream. */
+export interface StreamPlan {
+  readonly dataset: Dataset;
+  readonly table: RecordTable;
+  /** The epoch's permutation of [0, table.records). */
+  readonly perm: Uint32Array;
+  readonly batch: Required<BatchPlanOptions>;
+  readonly epoch: number;
+  /** Batches of this rank in the epoch. */
+  readonly batches: number;
+  readonly startBatch: number;
+  readonly format: StreamFormat;
+}
+
+/** What the pipeline works with. */
+export interface PipelineContext {
+  readonly reader: RecordReader;
+  /** Decoded images (with their CRCs) shared by all tensor streams, by record cache key. */
+  readonly images: LruCache<number, StreamImage>;
+  /** crc32cShiftTable(bytes), computed once per image size. */
+  readonly shiftTable: (bytes: number) => Uint32Array;
+  readonly decodeLimiter: Limiter;
+  /** The stream's output buffers; a batch's buffer goes back once the socket has taken it. */
+  readonly pool: BufferPool;
+  /** Aborts the stream's work (the client went away). */
+  readonly signal: AbortSignal;
+  /** Batches prepared ahead of the one being sent. */
+  readonly readAhead: number;
+  /** Bytes prepared ahead (at least one batch is always allowed). */
+  readonly readAheadBytes: number;
+  /** Called for each tensor batch: images found in the image cache, images decoded, decode seconds. */
+  readonly onImages?: (hits: number, decoded: number, seconds: number) => void;
+}
+
+/** One batch ready to send. */
+export interface BatchChunk {
+  readonly index: number;
+  readonly records: number;
+  /** TFRecord-framed bytes: the batch's records, or one tensor record. */
+  readonly bytes: Buffer;
+}
+
+/** Bytes a batch will take, to bound the read-ahead before it is built. */
+function estimateBytes(plan: StreamPlan, ids: Uint32Array): number {
+  if (plan.format === 'tensor') {
+    const { height, width, channels } = plan.dataset.manifest.image;
+    return ids.length * (height ?? 0) * (width ?? 0) * channels + 64 + 10 * ids.length;
+  }
+  let n = 0;
+  for (let i = 0; i < ids.length; i++) n += plan.table.locate(ids[i]!).size;
+  return n;
+}
+
+/** Where record `id` of a table is, for error messages. */
+function describeRecord(table: RecordTable, id: number): string {
+  const loc = table.locate(id);
+  return `${loc.shard.name} @ byte ${loc.offset}: record ${loc.position} (id ${id})`;
+}
+
+/** Build batch `k`. */
+export async function buildBatch(plan: StreamPlan, ctx: PipelineContext, k: number): Promise<BatchChunk> {
+  const ids = batchRecordIds(plan.perm, plan.batch, k);
+  if (plan.format === 'records') {
+    const records = await ctx.reader.read(plan.dataset, plan.table, ids);
+    if (ctx.signal.aborted) throw abortError(ctx.signal);
+    let size = 0;
+    for (const r of records) size += r.length;
+    const bytes = ctx.pool.acquire(size);
+    let at = 0;
+    for (const r of records) at += r.copy(bytes, at);
+    return { index: k, records: ids.length, bytes };
+  }
+  return buildTensorBatch(plan, ctx, k, ids);
+}
+
+/** A `format=tensor` batch: images from the image cache, the others read and decoded, then one record. */
+async function buildTensorBatch(plan: StreamPlan, ctx: PipelineContext, k: number, ids: Uint32Array): Promise<BatchChunk> {
+  const { image } = plan.dataset.manifest;
+  const shape = [image.height!, image.width!, image.channels] as const;
+  const size = shape[0] * shape[1] * shape[2];
+  const keys = Array.from(ids, (id) => ctx.reader.keyOf(plan.dataset, plan.table, id));
+  const found: (StreamImage | undefined)[] = keys.map((key) => ctx.images.get(key));
+  const missing: number[] = [];
+  found.forEach((f, i) => f === undefined && missing.push(i));
+  let seconds = 0;
+  if (missing.length > 0) {
+    const records = await ctx.reader.read(plan.dataset, plan.table, missing.map((i) => ids[i]!));
+    if (ctx.signal.aborted) throw abortError(ctx.signal);
+    const t0 = performance.now();
+    const decoded = await Promise.allSettled(
+      missing.map((i, j) =>
+        decodeRecordPixels(records[j]!, { image, shape, limiter: ctx.decodeLimiter, signal: ctx.signal, name: () => describeRecord(plan.table, ids[i]!) }),
+      ),
+    );
+    seconds = (performance.now() - t0) / 1000;
+    const failed = decoded.find((d): d is PromiseRejectedResult => d.status === 'rejected');
+    if (failed) throw failed.reason;
+    decoded.forEach((d, j) => {
+      const img = (d as PromiseFulfilledResult<StreamImage>).value;
+      const i = missing[j]!;
+      found[i] = img;
+      ctx.images.set(keys[i]!, img);
+    });
+  }
+  ctx.onImages?.(ids.length - missing.length, missing.length, seconds);
+  const record = TensorRecord.create({ shape: [ids.length, ...shape], ids: Array.from(ids), epoch: plan.epoch, batchIndex: k }, size, ctx.shiftTable(size), (n) => ctx.pool.acquire(n));
+  found.forEach((img, i) => record.setImage(i, img!.pixels, img!.crc));
+  return { index: k, records: ids.length, bytes: record.finish() };
+}
+
+/**
+ * The stream's batches from `first` (already built, or undefined) on, in order. Up to
+ * `readAhead` batches (and `readAheadBytes`) are built ahead; nothing more is started while the
+ * consumer does not pull, so a slow client holds the server to that bound.
+ */
+export async function* batchChunks(plan: StreamPlan, ctx: PipelineContext, first?: BatchChunk): AsyncGenerator<BatchChunk> {
+  let next = plan.startBatch;
+  if (first) {
+    next = first.index + 1;
+    yield first;
+  }
+  const queue: { bytes: number; chunk: Promise<BatchChunk> }[] = [];
+  let queuedBytes = 0;
+  const fill = (): void => {
+    while (next < plan.batches && queue.length < ctx.readAhead) {
+      const bytes = estimateBytes(plan, batchRecordIds(plan.perm, plan.batch, next));
+      if (queue.length > 0 && queuedBytes + bytes > ctx.readAheadBytes) break;
+      const chunk = buildBatch(plan, ctx, next);
+      // Awaited below in order; this handler only keeps a batch that fails while an
+      // earlier one is being sent from counting as unhandled.
+      chunk.catch(() => undefined);
+      queue.push({ bytes, chunk });
+      queuedBytes += bytes;
+      next++;
+    }
+  };
+  try {
+    for (;;) {
+      fill();
+      const head = queue.shift();
+      if (!head) return;
+      const chunk = await head.chunk;
+      queuedBytes -= head.bytes;
+      yield chunk;
+    }
+  } finally {
+    // Work already started finishes (it fills the shared cache); no new work starts.
+    queue.length = 0;
+  }
+}
