@@ -8,7 +8,7 @@ import { readAllRecords } from '../../src/tfrecord/reader.js';
 import { parseIndex } from '../../src/tfrecord/record-index.js';
 import { AtomicShardWriter, ShardedWriter, shardFileName } from '../../src/tfrecord/writer.js';
 
-const DIST = new URL('../../dist/src/index.js', import.meta.url).href;
+const WRITER = new URL('../../dist/src/tfrecord/writer.js', import.meta.url).href;
 
 async function checkShard(dir: string, name: string): Promise<number> {
   const bytes = await readFile(join(dir, name));
@@ -57,10 +57,10 @@ describe('sharded writing', () => {
   it('leaves no incomplete file under a final shard name when the process is killed mid-write', async () => {
     let finalsSeen = 0;
     let partialsSeen = 0;
-    for (const delay of [150, 400, 700]) {
+    for (const delay of [0, 40, 90]) {
       const dir = await mkdtemp(join(tmpdir(), 'kill-'));
       const script = `
-        const { AtomicShardWriter, shardFileName } = await import(${JSON.stringify(DIST)});
+        const { AtomicShardWriter, shardFileName } = await import(${JSON.stringify(WRITER)});
         const payload = Buffer.alloc(2000, 7);
         for (let s = 0; s < 1000; s++) {
           const w = await AtomicShardWriter.create(${JSON.stringify(dir)} + '/' + shardFileName('k', s, 1000));
@@ -68,6 +68,11 @@ describe('sharded writing', () => {
           await w.close();
         }`;
       const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+      // kill once the first shard is whole, plus a little: the next one is being written then
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && !(await readdir(dir)).some((f) => f.endsWith('.tfrecord') && !f.startsWith('.'))) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
       await new Promise((r) => setTimeout(r, delay));
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
