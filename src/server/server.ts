@@ -15,8 +15,10 @@ import { RecordReader } from './record-reader.js';
 import { registerFileRoutes } from './routes/files.js';
 import { registerMetaRoutes } from './routes/meta.js';
 import { registerStreamRoute } from './routes/stream.js';
+import { registerUiRoutes } from './routes/ui.js';
 import { createServerMetrics } from './server-metrics.js';
 import type { StreamImage } from './tensor-decode.js';
+import { pageAuthorization } from './ui-page.js';
 
 /** Milliseconds requests in progress may go on after close() before they are cut. */
 const CLOSE_GRACE_MS = 10_000;
@@ -112,7 +114,7 @@ export async function createShardServer(options: ShardServerOptions): Promise<Sh
   if (options.token !== undefined && options.token !== '') {
     const check = bearerChecker(options.token);
     app.addHook('onRequest', async (request) => {
-      if (request.routeOptions.url !== '/healthz') check(request.headers.authorization);
+      if (request.routeOptions.url !== '/healthz') check(request.headers.authorization ?? pageAuthorization(request));
     });
   }
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
@@ -120,6 +122,7 @@ export async function createShardServer(options: ShardServerOptions): Promise<Sh
   registerMetaRoutes(app, ctx);
   registerFileRoutes(app, ctx);
   registerStreamRoute(app, ctx);
+  registerUiRoutes(app, ctx);
 
   try {
     await app.listen({ host, port });

@@ -106,7 +106,6 @@ describe('only manifest-listed names are served', () => {
     '/v1/shards/',
     '/v1/datasets/synth/',
     '/v1/',
-    '/',
     '/etc/passwd',
     'http://127.0.0.1/../etc/passwd',
   ];
@@ -118,6 +117,13 @@ describe('only manifest-listed names are served', () => {
       if (r.headers['content-type']?.startsWith('application/json')) expect(JSON.parse(r.body.toString()).error.code).toMatch(/^ERR_(NOT_FOUND|BAD_REQUEST)$/);
     });
   }
+
+  it('/ is the UI page (docs/ui.md), not a listing', async () => {
+    const r = await raw('/');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(r.body.toString()).not.toMatch(/root:|"partitions"|\.tfrecord/);
+  });
 
   it('a bad percent-encoding is a 400 in the error format', async () => {
     const r = await raw('/v1/shards/%zz');
