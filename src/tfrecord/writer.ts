@@ -17,13 +17,18 @@ export interface WrittenFile {
 
 /** Options of {@link TFRecordWriter.create}. */
 export interface WriterOptions {
-  /** Size of the write buffer. @default 1 MiB */
+  /** Size of each of the two write buffers. @default 1 MiB */
   readonly bufferSize?: number;
+  /** fsync before close resolves, so the file is on disk when a shard is renamed into place. @default true */
+  readonly sync?: boolean;
 }
 
 /** Writes uncompressed TFRecord files, keeping the index and sha256 as it goes. */
 export class TFRecordWriter {
   private buffer: Buffer;
+  /** The other buffer: the one being written to disk while records fill `buffer`. */
+  private spare: Buffer;
+  private inFlight: Promise<unknown> | undefined;
   private used = 0;
   private offset = 0;
   private readonly hash: Hash = createHash('sha256');
@@ -34,14 +39,16 @@ export class TFRecordWriter {
     private readonly handle: FileHandle,
     readonly path: string,
     bufferSize: number,
+    private readonly sync: boolean,
   ) {
     this.buffer = Buffer.allocUnsafe(bufferSize);
+    this.spare = Buffer.allocUnsafe(bufferSize);
   }
 
   /** Create (truncate) `path` for writing. */
   static async create(path: string, options: WriterOptions = {}): Promise<TFRecordWriter> {
     const handle = await open(path, 'w');
-    return new TFRecordWriter(handle, path, options.bufferSize ?? 1024 * 1024);
+    return new TFRecordWriter(handle, path, options.bufferSize ?? 1024 * 1024, options.sync ?? true);
   }
 
   /** Records written so far. */
@@ -69,11 +76,14 @@ export class TFRecordWriter {
     this.offset += size;
   }
 
+  /** Hand the full buffer to the disk and go on filling the other one (double buffering). */
   private async flush(): Promise<void> {
     if (this.used === 0) return;
     const chunk = this.buffer.subarray(0, this.used);
     this.hash.update(chunk);
-    await this.handle.write(chunk, 0, chunk.length);
+    await this.inFlight; // the spare buffer is free once its write is done
+    this.inFlight = this.handle.write(chunk, 0, chunk.length);
+    [this.buffer, this.spare] = [this.spare, this.buffer];
     this.used = 0;
   }
 
@@ -81,7 +91,8 @@ export class TFRecordWriter {
   async close(): Promise<WrittenFile> {
     if (this.closed) throw new Error(`${this.path}: closed twice`);
     await this.flush();
-    await this.handle.sync();
+    await this.inFlight;
+    if (this.sync) await this.handle.sync();
     await this.handle.close();
     this.closed = true;
     return { path: this.path, records: this.records, bytes: this.offset, sha256: this.hash.digest('hex'), index: this.indexBuilder.build() };
@@ -91,6 +102,7 @@ export class TFRecordWriter {
   async abort(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.inFlight?.catch(() => undefined);
     await this.handle.close().catch(() => undefined);
   }
 }

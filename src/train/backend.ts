@@ -97,6 +97,9 @@ async function tryWasm(): Promise<Attempt> {
 }
 
 async function tryCpu(): Promise<Attempt> {
+  // The CPU backend greets Node users with an advert for tfjs-node on its first tensor; our own
+  // backend line already says what runs and why. tfjs' warnings are off only in prod mode.
+  tf.env().set('PROD', true);
   if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'cpu backend did not initialize' };
   registerCpuTrainingKernels();
   return { ok: true, name: 'cpu', gpu: false, detail: `pure JavaScript${kernelNote(activeCpuTrainingKernels())}` };
