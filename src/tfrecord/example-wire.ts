@@ -100,6 +100,38 @@ class Cursor {
 const TAG_1_LEN = (1 << 3) | WIRE_LEN;
 const TAG_2_LEN = (2 << 3) | WIRE_LEN;
 
+/**
+ * Feature keys repeat in every record of a file. Handing out the same string for the same key
+ * bytes lets V8 store Example properties on a known key instead of hashing a fresh string each
+ * time: the largest single cost of decoding. A bounded memo of pure results (bytes → string).
+ */
+const KEY_MEMO = new Map<number, string>();
+const KEY_MEMO_LIMIT = 4096;
+
+function decodeKey(buf: Buffer, start: number, end: number): string {
+  const length = end - start;
+  if (length > 64) return buf.toString('utf8', start, end);
+  let hash = 0x811c9dc5 ^ length;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
+  const cached = KEY_MEMO.get(hash);
+  if (cached !== undefined && sameAscii(cached, buf, start, end)) return cached;
+  const key = buf.toString('utf8', start, end);
+  if (KEY_MEMO.size >= KEY_MEMO_LIMIT) KEY_MEMO.clear();
+  if (isAscii(buf, start, end)) KEY_MEMO.set(hash, key);
+  return key;
+}
+
+function sameAscii(s: string, buf: Buffer, start: number, end: number): boolean {
+  if (s.length !== end - start) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[start + i]) return false;
+  return true;
+}
+
+function isAscii(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return false;
+  return true;
+}
+
 /** Decode a serialized Example. Bytes values are views into `bytes`. */
 export function decodeExampleWire(bytes: Uint8Array, name: string): Example {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -128,7 +160,7 @@ function decodeFeatures(c: Cursor, end: number, out: Example): void {
       const t = c.uint32(entryEnd);
       if (t === TAG_1_LEN) {
         const keyEnd = c.len(entryEnd);
-        key = c.buf.toString('utf8', c.pos, keyEnd);
+        key = decodeKey(c.buf, c.pos, keyEnd);
         c.pos = keyEnd;
       } else if (t === TAG_2_LEN) {
         feature = decodeFeature(c, c.len(entryEnd), feature);
