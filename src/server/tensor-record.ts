@@ -1,5 +1,6 @@
 import { maskCrc, crc32c } from '../tfrecord/crc32c.js';
 import { encodeExample, int64Feature } from '../tfrecord/example.js';
+import { varintSize, writeVarint } from '../tfrecord/example-wire.js';
 import { FOOTER_BYTES, HEADER_BYTES, writeHeader } from '../tfrecord/framing.js';
 import { TENSOR_KEYS, type TensorBatch } from '../shards/tensor-batch.js';
 import { crc32cCombineOp, crc32cCombineTable, crc32cShift } from './crc-combine.js';
@@ -12,24 +13,6 @@ import { crc32cCombineOp, crc32cCombineTable, crc32cShift } from './crc-combine.
  *   features { feature { key: "batch/images" value { bytes_list { value: <pixels> } } }
  *              <the other features, as encodeExample writes them> }
  */
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(buf: Buffer, pos: number, n: number): number {
-  while (n >= 0x80) {
-    buf[pos++] = (n % 128) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[pos++] = n;
-  return pos;
-}
 
 const IMAGES_KEY = Buffer.from(TENSOR_KEYS.images, 'utf8');
 

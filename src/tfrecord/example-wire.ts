@@ -239,7 +239,8 @@ function decodeInt64List(c: Cursor, end: number, values: bigint[]): void {
 
 // ---- encoding ----
 
-function varintSize(n: number): number {
+/** Bytes of a protobuf varint for a non-negative safe integer. */
+export function varintSize(n: number): number {
   let size = 1;
   while (n >= 0x80) {
     n = Math.floor(n / 128);
@@ -260,7 +261,8 @@ function int64Size(v: bigint): number {
   return size;
 }
 
-function writeVarint(buf: Buffer, pos: number, n: number): number {
+/** Write a protobuf varint of a non-negative safe integer at `pos`; returns the position after it. */
+export function writeVarint(buf: Buffer, pos: number, n: number): number {
   while (n >= 0x80) {
     buf[pos++] = (n & 0x7f) | 0x80;
     n = Math.floor(n / 128);
