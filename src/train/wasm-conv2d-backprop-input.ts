@@ -1,17 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { backend_util, Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { copyRange, freeWasm, heapF32, matMulWasm, transposeWasm } from './wasm-ops.js';
+import { copyRange, freeWasm, heapF32, matMulWasm, transposeWasm, DEFAULT_MAX_COLUMN_FLOATS, type ColumnBufferOptions } from './wasm-ops.js';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
 
-/** Options of {@link createConv2DBackpropInputWasm}. */
-export interface Conv2DBackpropInputWasmOptions {
-  /** Largest column buffer, in floats; bigger batches are done in chunks of whole images. @default 16 Mi (64 MiB) */
-  maxColumnFloats?: number;
-}
-
-const DEFAULT_MAX_COLUMN_FLOATS = 16 * 1024 * 1024;
+/** Options of the kernel factory (the column buffer bound). */
+export type Conv2DBackpropInputWasmOptions = ColumnBufferOptions;
 
 /**
  * The input gradient of a 2-D convolution, which is also the forward pass of a transposed

@@ -52,3 +52,12 @@ export function addInto(backend: BackendWasm, a: TensorInfo, b: TensorInfo): Ten
   freeWasm(backend, a, b);
   return sum;
 }
+
+/** Options of the column-buffer (im2col / col2im) kernels. */
+export interface ColumnBufferOptions {
+  /** Largest column buffer, in floats; bigger batches are done in chunks of whole images. @default 16 Mi (64 MiB) */
+  maxColumnFloats?: number;
+}
+
+/** Default of {@link ColumnBufferOptions.maxColumnFloats}. */
+export const DEFAULT_MAX_COLUMN_FLOATS = 16 * 1024 * 1024;
