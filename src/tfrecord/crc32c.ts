@@ -33,6 +33,20 @@ export function crc32c(data: Uint8Array): number {
   return CRC32C.buf(data) >>> 0;
 }
 
+/** CRC32C's byte table (reflected polynomial 0x82f63b78), for {@link crc32cRange}. */
+const TABLE = Int32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  return c;
+});
+
+/** CRC32C of `buf[start, end)` without making a view of it: for the 8-byte length of every record header. */
+export function crc32cRange(buf: Uint8Array, start: number, end: number): number {
+  let c = -1;
+  for (let i = start; i < end; i++) c = TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
 /** CRC32C with crc-32's portable JavaScript, whatever {@link crc32c} uses. */
 export function crc32cJs(data: Uint8Array): number {
   return CRC32C.buf(data) >>> 0;

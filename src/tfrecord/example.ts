@@ -3,7 +3,8 @@ import protobuf from 'protobufjs';
 import Long from 'long';
 import { packageRoot } from '../core/package-root.js';
 import { InvalidInputError, InvalidParameterError } from '../core/errors.js';
-import { decodeExampleWire, encodeExampleWire } from './example-wire.js';
+import { decodeExampleWire } from './example-decode.js';
+import { encodeExampleWire } from './example-wire.js';
 
 /** One feature of a tf.train.Example: a typed list. int64 values are bigints so that all 64 bits survive. */
 export type Feature =
@@ -34,7 +35,12 @@ export function exampleTypes(): ProtoTypes {
 
 /** A bytes feature; strings are UTF-8 encoded. */
 export function bytesFeature(...values: (Uint8Array | string)[]): Feature {
-  return { kind: 'bytes', value: values.map((v) => (typeof v === 'string' ? Buffer.from(v, 'utf8') : v)) };
+  const value = new Array<Uint8Array>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    value[i] = typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
+  }
+  return { kind: 'bytes', value };
 }
 
 /** A float feature (values are stored as float32). */
@@ -44,14 +50,14 @@ export function floatFeature(...values: number[]): Feature {
 
 /** An int64 feature; numbers must be safe integers. */
 export function int64Feature(...values: (number | bigint)[]): Feature {
-  return {
-    kind: 'int64',
-    value: values.map((v, i) => {
-      if (typeof v === 'bigint') return BigInt.asIntN(64, v);
-      if (!Number.isSafeInteger(v)) throw new InvalidParameterError(`int64 value [${i}]`, 'a safe integer or a bigint', v);
-      return BigInt(v);
-    }),
-  };
+  const value = new Array<bigint>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (typeof v === 'bigint') value[i] = BigInt.asIntN(64, v);
+    else if (Number.isSafeInteger(v)) value[i] = BigInt(v);
+    else throw new InvalidParameterError(`int64 value [${i}]`, 'a safe integer or a bigint', v);
+  }
+  return { kind: 'int64', value };
 }
 
 interface ProtoFeature {

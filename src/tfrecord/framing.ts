@@ -19,10 +19,19 @@ export function encodeRecord(data: Uint8Array): Buffer {
 
 /** Frame `data` into `target` at `offset`; returns the offset after the record. */
 export function writeRecordInto(target: Buffer, offset: number, data: Uint8Array): number {
-  writeHeader(target, offset, data.length);
   target.set(data, offset + HEADER_BYTES);
-  const end = offset + HEADER_BYTES + data.length;
-  target.writeUInt32LE(maskedCrc32c(data), end);
+  return frameInPlace(target, offset, data.length);
+}
+
+/**
+ * Frame the `length` data bytes already at `offset + HEADER_BYTES` of `target`: write the header
+ * before them and the data CRC after; returns the offset after the record. Lets a writer encode
+ * a record straight into its buffer.
+ */
+export function frameInPlace(target: Buffer, offset: number, length: number): number {
+  writeHeader(target, offset, length);
+  const end = offset + HEADER_BYTES + length;
+  target.writeUInt32LE(maskedCrc32c(target.subarray(offset + HEADER_BYTES, end)), end);
   return end + FOOTER_BYTES;
 }
 

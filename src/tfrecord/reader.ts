@@ -37,7 +37,7 @@ export function parseCompression(value: string, param = 'compression'): Compress
 }
 
 /** Stream the records of a TFRecord file, buffer or byte stream, verifying CRCs. */
-export async function* readRecords(source: RecordSource, options: ReadRecordsOptions = {}): AsyncGenerator<TFRecordEntry> {
+export function readRecords(source: RecordSource, options: ReadRecordsOptions = {}): AsyncGenerator<TFRecordEntry> {
   const name = options.name ?? (typeof source === 'string' ? source : source instanceof Uint8Array ? '<buffer>' : '<stream>');
   const scanner = new RecordScanner({
     name,
@@ -51,42 +51,25 @@ export async function* readRecords(source: RecordSource, options: ReadRecordsOpt
     else if (/\.(zz|zlib)$/i.test(source)) compression = 'zlib';
   }
   const chunkSize = options.chunkSize ?? 4 * 1024 * 1024;
-  if (typeof source === 'string' && compression !== 'gzip' && compression !== 'zlib') {
-    const handle = await open(source, 'r');
-    try {
-      const first = await readChunk(handle, Buffer.alloc(0), chunkSize);
-      if (first.length === 0) return;
-      if (compression === 'none' || sniffCompression(first) === 'none') {
-        // Uncompressed file: each read lands right after the carried-over tail of a partial record.
-        yield* scanner.push(first);
-        for (;;) {
-          const tail = scanner.tail;
-          const buf = await readChunk(handle, tail, Math.max(chunkSize, scanner.wanted - tail.length));
-          if (buf.length === tail.length) break;
-          yield* scanner.pushWithTail(buf);
-        }
-        yield* scanner.finish();
-        return;
-      }
-      for await (const chunk of decompress(prepend(first, fileChunks(handle, chunkSize)), 'auto')) yield* scanner.push(chunk);
-      yield* scanner.finish();
-      return;
-    } finally {
-      await handle.close();
-    }
-  }
-  const chunks = byteChunks(source, chunkSize);
-  for await (const chunk of decompress(chunks, compression)) {
-    yield* scanner.push(chunk);
-  }
-  yield* scanner.finish();
+  const chunks = typeof source === 'string' ? fileChunks(source, chunkSize) : byteChunks(source);
+  return scan(scanner, decompress(chunks, compression));
 }
 
-/** Read up to `want` bytes into a fresh buffer after a copy of `head`. */
-async function readChunk(handle: FileHandle, head: Buffer, want: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(head.length + want);
-  head.copy(buf, 0);
-  let filled = head.length;
+/** Feed `chunks` to `scanner`, yielding records as they complete. */
+async function* scan(scanner: RecordScanner, chunks: AsyncIterable<Uint8Array>): AsyncGenerator<TFRecordEntry> {
+  let entry: TFRecordEntry | undefined;
+  for await (const chunk of chunks) {
+    scanner.feed(chunk);
+    while ((entry = scanner.next()) !== undefined) yield entry;
+  }
+  scanner.end();
+  while ((entry = scanner.next()) !== undefined) yield entry;
+}
+
+/** Read up to `want` bytes into a fresh buffer (fewer only at the end of the file). */
+async function readChunk(handle: FileHandle, want: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(want);
+  let filled = 0;
   while (filled < buf.length) {
     const { bytesRead } = await handle.read(buf, filled, buf.length - filled, null);
     if (bytesRead === 0) break;
@@ -95,11 +78,25 @@ async function readChunk(handle: FileHandle, head: Buffer, want: number): Promis
   return buf.subarray(0, filled);
 }
 
-async function* fileChunks(handle: FileHandle, chunkSize: number): AsyncGenerator<Uint8Array> {
-  for (;;) {
-    const buf = await readChunk(handle, Buffer.alloc(0), chunkSize);
-    if (buf.length === 0) return;
-    yield buf;
+/** The file's bytes in chunks, the next one read while the consumer works on the current one. */
+async function* fileChunks(path: string, chunkSize: number): AsyncGenerator<Uint8Array> {
+  const handle = await open(path, 'r');
+  const readAhead = (): Promise<Buffer> => {
+    const read = readChunk(handle, chunkSize);
+    read.catch(() => undefined); // a failure surfaces where it is awaited, not as an unhandled rejection
+    return read;
+  };
+  let next = readAhead();
+  try {
+    for (;;) {
+      const buf = await next;
+      if (buf.length === 0) return;
+      next = readAhead();
+      yield buf;
+    }
+  } finally {
+    await next.catch(() => undefined); // never close the file under a read in flight
+    await handle.close();
   }
 }
 
@@ -110,15 +107,8 @@ export async function readAllRecords(source: RecordSource, options: ReadRecordsO
   return out;
 }
 
-async function* byteChunks(source: RecordSource, chunkSize: number): AsyncGenerator<Uint8Array> {
-  if (typeof source === 'string') {
-    const handle = await open(source, 'r');
-    try {
-      yield* fileChunks(handle, chunkSize);
-    } finally {
-      await handle.close();
-    }
-  } else if (source instanceof Uint8Array) {
+async function* byteChunks(source: Exclude<RecordSource, string>): AsyncGenerator<Uint8Array> {
+  if (source instanceof Uint8Array) {
     yield source;
   } else if (isWebStream(source)) {
     yield* Readable.fromWeb(source as import('node:stream/web').ReadableStream<Uint8Array>);

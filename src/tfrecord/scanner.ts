@@ -1,5 +1,6 @@
 import { CorruptRecordError } from '../core/errors.js';
-import { HEADER_BYTES, isValidHeaderAt, parseRecordAt } from './framing.js';
+import { crc32cRange, maskCrc, maskedCrc32c } from './crc32c.js';
+import { FRAMING_BYTES, HEADER_BYTES, isValidHeaderAt, MAX_RECORD_BYTES } from './framing.js';
 
 /** One record read from a TFRecord source. `data` may share memory with a larger read buffer: copy it to keep it long. */
 export interface TFRecordEntry {
@@ -29,21 +30,22 @@ export interface ScannerOptions {
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Incremental TFRecord parser: push chunks in, get records out. It copies only the tail of a
- * chunk that holds a partial record, and re-synchronises after corruption under the `skip` policy.
+ * Incremental TFRecord parser: `feed` chunks in, pull records out with `next`. Records are views
+ * into the chunks; only a record that straddles chunks is copied (just its own bytes). After
+ * corruption under the `skip` policy it re-synchronises on the next header whose CRC checks out.
  */
 export class RecordScanner {
+  /** The chunk being parsed. */
   private buf: Buffer = EMPTY;
   private pos = 0;
-  private end = 0;
   /** Stream offset of buf[0]. */
   private base = 0;
-  private index = 0;
-  /** Bytes needed from `pos` before parsing can go on. */
-  private need = 0;
-  private queued: Buffer[] = [];
+  /** Chunks fed after `buf`, not yet reached. */
+  private queue: Buffer[] = [];
   private queuedBytes = 0;
+  private index = 0;
   private resyncing = false;
+  private ended = false;
   private readonly name: string;
   private readonly verify: boolean;
   private readonly policy: CorruptPolicy;
@@ -58,109 +60,117 @@ export class RecordScanner {
     this.onCorrupt = options.onCorrupt;
   }
 
-  /** Feed one chunk; yields every record that is now complete. */
-  *push(chunk: Uint8Array): Generator<TFRecordEntry> {
+  /** Add the next chunk of input. */
+  feed(chunk: Uint8Array): void {
+    if (this.ended) throw new Error(`${this.name}: input after its end`);
     if (chunk.length === 0) return;
-    const piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    if (this.end - this.pos + this.queuedBytes + piece.length < this.need) {
-      this.queued.push(piece);
-      this.queuedBytes += piece.length;
-      return;
-    }
-    this.append(piece);
-    yield* this.drain();
+    this.queue.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+    this.queuedBytes += chunk.length;
   }
 
-  /** The unparsed bytes at the end of what was pushed so far (part of a record). */
-  get tail(): Buffer {
-    return this.queued.length > 0 ? Buffer.concat([this.buf.subarray(this.pos, this.end), ...this.queued]) : this.buf.subarray(this.pos, this.end);
+  /** Signal the end of input: `next` then reports a truncated final record. */
+  end(): void {
+    this.ended = true;
   }
 
-  /** Total bytes (tail included) the next record needs before parsing can go on. */
-  get wanted(): number {
-    return this.need;
-  }
-
-  /**
-   * Feed a buffer that starts with a copy of {@link tail} followed by new bytes. Lets a file
-   * reader read straight after the carried-over tail instead of concatenating whole chunks.
-   */
-  *pushWithTail(buf: Buffer): Generator<TFRecordEntry> {
-    const tailLength = this.end - this.pos + this.queuedBytes;
-    this.base += this.pos;
-    this.queued = [];
-    this.queuedBytes = 0;
-    this.buf = buf;
-    this.pos = 0;
-    this.end = buf.length;
-    if (buf.length - tailLength < 1) return;
-    this.need = 0;
-    yield* this.drain();
-  }
-
-  /** Signal the end of input; reports a truncated final record. */
-  *finish(): Generator<TFRecordEntry> {
-    if (this.queued.length > 0) {
-      this.append(EMPTY);
-      yield* this.drain();
-    }
-    const left = this.end - this.pos;
-    if (left === 0 || this.resyncing) return;
-    this.report(this.base + this.pos, left < HEADER_BYTES ? 'truncated-header' : 'truncated-data');
-    this.pos = this.end;
-  }
-
-  private append(piece: Buffer): void {
-    const rest = this.buf.subarray(this.pos, this.end);
-    this.base += this.pos;
-    if (rest.length === 0 && this.queued.length === 0) {
-      this.buf = piece;
-    } else {
-      this.buf = Buffer.concat([rest, ...this.queued, piece]);
-    }
-    this.queued = [];
-    this.queuedBytes = 0;
-    this.pos = 0;
-    this.end = this.buf.length;
-    this.need = 0;
-  }
-
-  private *drain(): Generator<TFRecordEntry> {
-    const buf = this.buf;
-    const end = this.end;
-    while (this.pos < end) {
+  /** The next complete record, or `undefined` when it needs more input (or the input is done). */
+  next(): TFRecordEntry | undefined {
+    for (;;) {
+      const buf = this.buf;
+      const end = buf.length;
+      let pos = this.pos;
       if (this.resyncing) {
-        let p = this.pos;
-        while (p + HEADER_BYTES <= end && !isValidHeaderAt(buf, p, end)) p++;
-        this.pos = p;
-        if (p + HEADER_BYTES > end) {
-          this.need = HEADER_BYTES;
-          return;
+        while (pos + HEADER_BYTES <= end && !isValidHeaderAt(buf, pos, end)) pos++;
+        this.pos = pos;
+        if (pos + HEADER_BYTES > end) {
+          if (this.gather(HEADER_BYTES)) continue;
+          return this.atEnd();
         }
         this.resyncing = false;
       }
-      const result = parseRecordAt(buf, this.pos, end, this.verify);
-      if (result.status === 'ok') {
-        const entry: TFRecordEntry = {
-          data: buf.subarray(result.dataStart, result.dataEnd),
-          offset: this.base + this.pos,
-          index: this.index++,
-        };
-        this.pos = result.next;
-        yield entry;
-      } else if (result.status === 'need') {
-        this.need = result.bytes;
-        return;
-      } else {
-        this.report(this.base + this.pos, result.kind);
-        if (result.next !== undefined) {
-          this.pos = result.next;
-        } else {
-          this.pos += 1;
-          this.resyncing = true;
-        }
+      if (end - pos < HEADER_BYTES) {
+        if (this.gather(HEADER_BYTES)) continue;
+        return this.atEnd();
       }
+      if (this.verify && buf.readUInt32LE(pos + 8) !== maskCrc(crc32cRange(buf, pos, pos + 8))) {
+        this.corruptAt(pos, 'length-crc');
+        continue;
+      }
+      const length = buf.readUInt32LE(pos);
+      if (buf.readUInt32LE(pos + 4) !== 0 || length > MAX_RECORD_BYTES) {
+        this.corruptAt(pos, 'bad-length');
+        continue;
+      }
+      const total = length + FRAMING_BYTES;
+      if (end - pos < total) {
+        if (this.gather(total)) continue;
+        return this.atEnd();
+      }
+      const dataStart = pos + HEADER_BYTES;
+      const data = buf.subarray(dataStart, dataStart + length);
+      this.pos = pos + total;
+      if (this.verify && buf.readUInt32LE(dataStart + length) !== maskedCrc32c(data)) {
+        // The length was trustworthy (its CRC checked out): go on after the record.
+        this.report(this.base + pos, 'data-crc');
+        continue;
+      }
+      return { data, offset: this.base + pos, index: this.index++ };
     }
+  }
+
+  /**
+   * Make `buf` hold at least `n` bytes from `pos`, taking them from the queue; false when the
+   * input so far has fewer. Moves to the next chunk when this one is used up, and otherwise
+   * copies only the straddling bytes (while re-synchronising, the whole rest: that is rare).
+   */
+  private gather(n: number): boolean {
+    const have = this.buf.length - this.pos;
+    if (have + this.queuedBytes < n || this.queue.length === 0) return false;
+    if (have === 0) {
+      this.base += this.buf.length;
+      this.buf = this.queue.shift()!;
+      this.queuedBytes -= this.buf.length;
+      this.pos = 0;
+      return true;
+    }
+    const size = this.resyncing ? have + this.queuedBytes : n;
+    const joined = Buffer.allocUnsafe(size);
+    this.buf.copy(joined, 0, this.pos);
+    let filled = have;
+    while (filled < size) {
+      const piece = this.queue[0]!;
+      const take = Math.min(piece.length, size - filled);
+      piece.copy(joined, filled, 0, take);
+      filled += take;
+      this.queuedBytes -= take;
+      if (take === piece.length) this.queue.shift();
+      else this.queue[0] = piece.subarray(take);
+    }
+    this.base += this.pos;
+    this.buf = joined;
+    this.pos = 0;
+    return true;
+  }
+
+  /** No record without more input: at the end of input, report what is left as truncated. */
+  private atEnd(): undefined {
+    if (!this.ended) return undefined;
+    const left = this.buf.length - this.pos + this.queuedBytes;
+    const at = this.base + this.pos;
+    this.base += this.buf.length;
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.queue = [];
+    this.queuedBytes = 0;
+    if (left > 0 && !this.resyncing) this.report(at, left < HEADER_BYTES ? 'truncated-header' : 'truncated-data');
+    return undefined;
+  }
+
+  /** A header that cannot be trusted at `pos`: report it and look for the next good one. */
+  private corruptAt(pos: number, kind: CorruptRecordError['kind']): void {
+    this.report(this.base + pos, kind);
+    this.pos = pos + 1;
+    this.resyncing = true;
   }
 
   private report(offset: number, kind: CorruptRecordError['kind']): void {

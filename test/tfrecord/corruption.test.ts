@@ -112,4 +112,22 @@ describe('file reads in small chunks', () => {
       await writeFile(path, bad);
     }
   });
+
+  it('report every single-byte flip the same whatever the chunking of a stream', async () => {
+    async function* chunked(bytes: Buffer, size: number): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+    }
+    for (const size of [1, 5, 13]) {
+      for (let byte = 0; byte < file.length; byte++) {
+        const bad = Buffer.from(file);
+        bad[byte]! ^= 0xff;
+        const r = recordAt(byte);
+        const errors: CorruptRecordError[] = [];
+        const good: string[] = [];
+        for await (const rec of readRecords(chunked(bad, size), { onCorrupt: 'skip', onSkip: (e) => errors.push(e) })) good.push(rec.data.toString());
+        expect(errors.map((e) => [e.offset, e.record, e.kind]), `chunk ${size}, flip at ${byte}`).toEqual([[starts[r], r, expectedKind(byte)]]);
+        expect(good, `chunk ${size}, flip at ${byte}`).toEqual(payloads.filter((_, i) => i !== r).map(String));
+      }
+    }
+  });
 });
