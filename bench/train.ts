@@ -2,14 +2,15 @@
  * Trainer benchmarks, each measured side by side in one run:
  *  1. training images/s of the WASM backend (with shardstream's kernels) against the pure-JS CPU backend;
  *  2. the share of step time spent waiting for data when batches stream from a local
- *     shard-server (a separate process, format=tensor), against batches already in memory.
+ *     shard-server (a separate process, format=tensor), against batches already in memory,
+ *     with the two sources' steps interleaved on one model so that noise falls on both alike.
  *
  *   node dist/bench/train.js [--data DIR] [--size 32] [--width-mult 0.0625] [--batch 64] [--steps 30] [--runs 3]
  *
  * --data is a shard set (default: a raw 32×32 MNIST set made with mnist-convert under .bench/).
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -110,26 +111,42 @@ const url = await new Promise<string>((resolve, reject) => {
   });
   server.on('exit', (code) => reject(new Error(`shard-server exited with ${code}`)));
 });
-const streamRuns: { ips: number; wait: number }[] = [];
+/** CPU seconds a process has used so far (utime + stime from /proc). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+// Steps alternate between the two sources on one model (memory, stream, memory, stream, …), so
+// the machine's noise (other processes, the two vCPUs slowing each other) falls on both alike
+// rather than on whichever ran second; the compute per step is the same either way.
+const streamRuns: { ips: number; wait: number; serverMs: number }[] = [];
 const memoryRuns: number[] = [];
 for (let run = 0; run < runs; run++) {
-  memoryRuns.push(await timeSteps(memory, channels));
   const t = makeTrainer(channels, 1);
   const stream = await openBatchStream({ source: url, partitions: ['train'], batchSize, seed: 1, startEpoch: run, format: 'tensor' });
   const it = stream[Symbol.asyncIterator]();
   await t.step((await it.next()).value as Batch, 0);
+  await t.step(memory[0]!, 0);
   let waited = 0;
-  const t0 = performance.now();
+  let streamSeconds = 0;
+  let memorySeconds = 0;
+  const server0 = cpuSeconds(server.pid!);
   for (let k = 1; k <= steps; k++) {
-    const w0 = performance.now();
+    const m0 = performance.now();
+    await t.step(memory[k % memory.length]!, k);
+    memorySeconds += (performance.now() - m0) / 1000;
+    const s0 = performance.now();
     const next = await it.next();
-    waited += performance.now() - w0;
+    waited += performance.now() - s0;
     await t.step(next.value as Batch, k);
+    streamSeconds += (performance.now() - s0) / 1000;
   }
-  const seconds = (performance.now() - t0) / 1000;
+  const serverMs = ((cpuSeconds(server.pid!) - server0) * 1000) / steps;
   await stream.close();
   t.dispose();
-  streamRuns.push({ ips: (steps * batchSize) / seconds, wait: waited / 1000 / seconds });
+  memoryRuns.push((steps * batchSize) / memorySeconds);
+  streamRuns.push({ ips: (steps * batchSize) / streamSeconds, wait: waited / 1000 / streamSeconds, serverMs });
 }
 server.kill('SIGTERM');
 
@@ -143,7 +160,9 @@ console.log(`| pure-JS CPU | ${cpu.toFixed(1)} | 1.0× |`);
 const mem = median(memoryRuns);
 const str = median(streamRuns.map((r) => r.ips));
 const wait = median(streamRuns.map((r) => r.wait));
-console.log('\n| data source (WASM) | training images/s | time waiting for data |');
+const serverMs = median(streamRuns.map((r) => r.serverMs));
+console.log(`\n| data source (WASM, steps interleaved) | training images/s | time waiting for data |`);
 console.log('|---|---|---|');
 console.log(`| batches already in memory | ${mem.toFixed(1)} | 0 % |`);
 console.log(`| local shard-server stream (format=tensor) | ${str.toFixed(1)} (${((str / mem) * 100).toFixed(1)} %) | ${(wait * 100).toFixed(2)} % |`);
+console.log(`\nshard-server CPU per batch: ${serverMs.toFixed(2)} ms (a step takes ${((batchSize / str) * 1000).toFixed(0)} ms)`);
