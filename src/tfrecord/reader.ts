@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { CorruptRecordError } from '../core/errors.js';
 import { InvalidParameterError } from '../core/errors.js';
@@ -37,7 +37,7 @@ export function parseCompression(value: string, param = 'compression'): Compress
 }
 
 /** Stream the records of a TFRecord file, buffer or byte stream, verifying CRCs. */
-export function readRecords(source: RecordSource, options: ReadRecordsOptions = {}): AsyncGenerator<TFRecordEntry> {
+export function readRecords(source: RecordSource, options: ReadRecordsOptions = {}): AsyncGenerator<TFRecordEntry, undefined> {
   const name = options.name ?? (typeof source === 'string' ? source : source instanceof Uint8Array ? '<buffer>' : '<stream>');
   const scanner = new RecordScanner({
     name,
@@ -52,18 +52,75 @@ export function readRecords(source: RecordSource, options: ReadRecordsOptions = 
   }
   const chunkSize = options.chunkSize ?? 4 * 1024 * 1024;
   const chunks = typeof source === 'string' ? fileChunks(source, chunkSize) : byteChunks(source);
-  return scan(scanner, decompress(chunks, compression));
+  return new RecordIterator(scanner, decompress(chunks, compression));
 }
 
-/** Feed `chunks` to `scanner`, yielding records as they complete. */
-async function* scan(scanner: RecordScanner, chunks: AsyncIterable<Uint8Array>): AsyncGenerator<TFRecordEntry> {
-  let entry: TFRecordEntry | undefined;
-  for await (const chunk of chunks) {
-    scanner.feed(chunk);
-    while ((entry = scanner.next()) !== undefined) yield entry;
+/**
+ * The records of `chunks` as `scanner` completes them. A hand-written async iterator rather than
+ * an async generator: a record that is already parsed is handed out in one resolved promise,
+ * where a generator's yield costs several microtask turns (~0.15 µs a record, ~3 % of a read).
+ * Like any async iterator it expects one `next()` at a time (as `for await` calls it).
+ */
+class RecordIterator implements AsyncGenerator<TFRecordEntry, undefined> {
+  private inputDone = false;
+  private closed = false;
+
+  constructor(
+    private readonly scanner: RecordScanner,
+    private readonly chunks: AsyncIterator<Uint8Array>,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
   }
-  scanner.end();
-  while ((entry = scanner.next()) !== undefined) yield entry;
+
+  next(): Promise<IteratorResult<TFRecordEntry, undefined>> {
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
+    let entry: TFRecordEntry | undefined;
+    try {
+      entry = this.scanner.next();
+    } catch (error) {
+      return this.fail(error);
+    }
+    return entry !== undefined ? Promise.resolve({ value: entry, done: false }) : this.pull();
+  }
+
+  /** Feed chunks until a record completes or the input ends. */
+  private async pull(): Promise<IteratorResult<TFRecordEntry, undefined>> {
+    try {
+      while (!this.inputDone) {
+        const chunk = await this.chunks.next();
+        if (chunk.done) {
+          this.inputDone = true;
+          this.scanner.end();
+        } else this.scanner.feed(chunk.value);
+        const entry = this.scanner.next();
+        if (entry !== undefined) return { value: entry, done: false };
+      }
+    } catch (error) {
+      return this.fail(error);
+    }
+    this.closed = true;
+    return { value: undefined, done: true };
+  }
+
+  /** Close the input (the file) and reject with `error`. */
+  private async fail(error: unknown): Promise<never> {
+    await this.return();
+    throw error;
+  }
+
+  async return(): Promise<IteratorResult<TFRecordEntry, undefined>> {
+    if (!this.closed) {
+      this.closed = true;
+      if (!this.inputDone) await this.chunks.return?.();
+    }
+    return { value: undefined, done: true };
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<TFRecordEntry, undefined>> {
+    return this.fail(error);
+  }
 }
 
 /** Read up to `want` bytes into a fresh buffer (fewer only at the end of the file). */
@@ -121,25 +178,41 @@ function isWebStream(source: unknown): source is ReadableStream<Uint8Array> {
   return typeof (source as ReadableStream | null)?.getReader === 'function';
 }
 
+/** The chunks uncompressed; ending the iteration early (or an error) closes `chunks`, and so the file. */
 async function* decompress(chunks: AsyncGenerator<Uint8Array>, compression: Compression): AsyncGenerator<Uint8Array> {
-  let kind = compression;
-  if (kind === 'auto') {
-    const first = await chunks.next();
-    if (first.done) return;
-    kind = sniffCompression(Buffer.from(first.value.buffer, first.value.byteOffset, first.value.length));
-    chunks = prepend(first.value, chunks);
+  try {
+    let kind = compression;
+    let input = chunks;
+    if (kind === 'auto') {
+      const first = await chunks.next();
+      if (first.done) return;
+      kind = sniffCompression(Buffer.from(first.value.buffer, first.value.byteOffset, first.value.length));
+      input = prepend(first.value, chunks);
+    }
+    if (kind === 'none') {
+      yield* input;
+      return;
+    }
+    // pipeline, not pipe: a failed read must fail the inflater too, not leave it waiting.
+    const inflated = pipeline(Readable.from(input), kind === 'gzip' ? createGunzip() : createInflate(), () => undefined);
+    try {
+      yield* inflated;
+    } finally {
+      inflated.destroy();
+    }
+  } finally {
+    await chunks.return(undefined);
   }
-  if (kind === 'none') {
-    yield* chunks;
-    return;
-  }
-  const inflater = kind === 'gzip' ? createGunzip() : createInflate();
-  yield* Readable.from(chunks).pipe(inflater);
 }
 
-async function* prepend(first: Uint8Array, rest: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  yield first;
-  yield* rest;
+/** `first`, then `rest`; closing it early closes `rest` too (so a file is not left open). */
+async function* prepend(first: Uint8Array, rest: AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield first;
+    yield* rest;
+  } finally {
+    await rest.return(undefined);
+  }
 }
 
 /** Guess the compression of a stream from its first bytes: a valid TFRecord header means none. */

@@ -112,6 +112,32 @@ describe('TFRecord framing', () => {
     ]);
   });
 
+  it('closes the file when the reader stops early or meets corruption', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { writeFile } = await import('node:fs/promises');
+    const dir = await mkdtemp(join(tmpdir(), 'close-'));
+    const path = join(dir, 'f.tfrecord');
+    const records = Array.from({ length: 200 }, (_, i) => Buffer.alloc(100, i));
+    await writeFile(path, encodeRecords(records));
+    const openFds = (): number => readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    for await (const r of readRecords(path, { chunkSize: 1000 })) if (r.index === 3) break;
+    expect(openFds()).toBe(before);
+    await writeFile(`${path}.gz`, gzipSync(encodeRecords(records)));
+    for await (const r of readRecords(`${path}.gz`, { chunkSize: 1000 })) if (r.index === 3) break;
+    expect(openFds()).toBe(before);
+    const bad = encodeRecords(records);
+    bad[116 * 50 + 20]! ^= 1; // data of record 50
+    await writeFile(path, bad);
+    let seen = 0;
+    const read = async (): Promise<void> => {
+      for await (const _ of readRecords(path, { chunkSize: 1000 })) seen++;
+    };
+    await expect(read()).rejects.toThrow(`${path} @ byte ${116 * 50}: record 50: data CRC mismatch`);
+    expect(seen).toBe(50);
+    expect(openFds()).toBe(before);
+  });
+
   it('reads records at random through the index', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'indexed-'));
     const path = join(dir, 'f.tfrecord');
