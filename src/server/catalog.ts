@@ -17,6 +17,8 @@ export interface ShardFile {
   readonly handle: FileHandle;
   readonly index: RecordIndex;
   readonly bytes: number;
+  /** The largest record, framing included (0 for an empty shard). */
+  readonly maxRecordBytes: number;
 }
 
 /** One shard set as the server holds it: loaded and checked at start, immutable after. */
@@ -213,7 +215,9 @@ async function loadShard(
       { name: `${listed.name}.index`, etag: `"${sha256(indexBytes)}"`, lastModified: wholeSeconds(indexStat.mtime), contentType: 'text/plain; charset=utf-8' },
       indexBytes,
     );
-    return { shard: { name: listed.name, uid, handle, index, bytes: st.size }, file, indexFile };
+    let maxRecordBytes = 0;
+    for (let i = 0; i < n; i++) maxRecordBytes = Math.max(maxRecordBytes, index.sizes[i]!);
+    return { shard: { name: listed.name, uid, handle, index, bytes: st.size, maxRecordBytes }, file, indexFile };
   } catch (error) {
     await handle.close().catch(() => undefined);
     throw error;

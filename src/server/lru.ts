@@ -1,11 +1,13 @@
 /** Options of {@link LruCache}. */
-export interface LruOptions<V> {
+export interface LruOptions<K, V> {
   /** Most entries kept. @default Infinity */
   readonly maxEntries?: number;
   /** Most bytes kept, as counted by `sizeOf`. @default Infinity */
   readonly maxBytes?: number;
   /** Size of one value in bytes. @default () => 0 */
   readonly sizeOf?: (value: V) => number;
+  /** Called for each entry that leaves: evicted, replaced or deleted. @default none */
+  readonly onRemove?: (key: K, value: V) => void;
 }
 
 /**
@@ -20,11 +22,13 @@ export class LruCache<K, V> {
   private readonly maxEntries: number;
   private readonly maxBytes: number;
   private readonly sizeOf: (value: V) => number;
+  private readonly onRemove: ((key: K, value: V) => void) | undefined;
 
-  constructor(options: LruOptions<V> = {}) {
+  constructor(options: LruOptions<K, V> = {}) {
     this.maxEntries = options.maxEntries ?? Infinity;
     this.maxBytes = options.maxBytes ?? Infinity;
     this.sizeOf = options.sizeOf ?? (() => 0);
+    this.onRemove = options.onRemove;
   }
 
   /** The value of `key` (marked as used); undefined when absent. */
@@ -57,6 +61,7 @@ export class LruCache<K, V> {
         this.map.set(k, entry);
       } else {
         this.total -= entry.size;
+        this.onRemove?.(k, entry.value);
       }
     }
   }
@@ -66,10 +71,12 @@ export class LruCache<K, V> {
     if (entry === undefined) return false;
     this.map.delete(key);
     this.total -= entry.size;
+    this.onRemove?.(key, entry.value);
     return true;
   }
 
   clear(): void {
+    if (this.onRemove) for (const [k, entry] of this.map) this.onRemove(k, entry.value);
     this.map.clear();
     this.total = 0;
   }

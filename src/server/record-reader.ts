@@ -1,8 +1,7 @@
-import { CorruptRecordError } from '../core/errors.js';
-import { parseRecordAt } from '../tfrecord/framing.js';
 import { coalesceReads, type RecordTable } from '../shards/record-table.js';
 import type { Dataset, ShardFile } from './catalog.js';
-import type { LruCache } from './lru.js';
+import { LruCache } from './lru.js';
+import { RecordRun } from './record-run.js';
 
 /** Counters the reader reports to. */
 export interface RecordReaderMetrics {
@@ -13,55 +12,64 @@ export interface RecordReaderMetrics {
 
 /** Options of {@link RecordReader}. */
 export interface RecordReaderOptions {
-  /** The cache shared by all streams; keys are `shard uid · 2^32 + position`, values framed records. */
-  readonly cache: LruCache<number, Buffer>;
+  /** Bytes the record cache shared by all streams may hold; 0 disables it. */
+  readonly cacheBytes: number;
   readonly metrics: RecordReaderMetrics;
   /** Check both CRCs of records read from disk. @default true */
   readonly verify?: boolean;
   /** Largest single read of adjacent records. @default 4 MiB */
   readonly maxReadBytes?: number;
-  /** Block of a shard read at once when the whole dataset fits in the cache. @default 1 MiB */
+  /** Aligned part of a shard read at once when the whole dataset fits in the cache. @default 1 MiB */
   readonly blockBytes?: number;
+  /** Aligned part of a shard cached as one buffer (of blocks) when the whole dataset fits in the cache. @default 16 MiB */
+  readonly segmentBytes?: number;
 }
 
 const UID_FACTOR = 2 ** 32;
 
-/** One read: consecutive records `first…` of a shard. */
-interface Run {
-  readonly shard: ShardFile;
-  readonly first: number;
-  readonly count: number;
-}
-
 /**
  * Fetches framed records (header, data and CRC, as in the shard) by global id: from the shared
- * cache, from a read already in flight for another stream, or from disk. Records read from
- * disk are checked once, then cached.
+ * cache, from a read already in flight for another stream, or from disk. Each record is checked
+ * once, the first time a stream asks for it ({@link RecordRun}).
  *
- * Reads: when a dataset fits in the cache, a miss reads the whole aligned block of the shard
- * around the record (`blockBytes`) and caches every record in it, so a shuffled first epoch
- * reads each block once instead of making one small read per record; otherwise (the cache holds
- * a part of the dataset only, and neighbours would likely be evicted unused) a batch's misses
- * are read with one read per run of adjacent records. Cached records are views into their
- * read's buffer: in block mode a block stays in memory while any of its records is cached,
- * which is what block mode expects anyway (the whole dataset cached).
+ * When a dataset fits in the cache, its cache unit is an aligned segment of a shard
+ * (`segmentBytes`: the records that start in it), whose buffer is allocated whole when one of
+ * its records is first asked for and filled one block (`blockBytes`) at a time, as records of
+ * the block are asked for: a shuffled first epoch reads each block once, with one read, and a
+ * batch waits only for the blocks of its own records. One cache entry per segment, rather than
+ * one per record, keeps the cache cheap to fill and light on the garbage collector.
+ * Otherwise (the cache holds a part of the dataset only, and neighbours would likely be evicted
+ * unused) the unit is one record, and a batch's misses are read with one read per run of
+ * adjacent records.
  */
 export class RecordReader {
-  /** Records being read: the read of their run, and their place in it. */
-  private readonly pending = new Map<number, { readonly run: Promise<(Buffer | CorruptRecordError)[]>; readonly index: number }>();
+  private readonly cache: LruCache<number, RecordRun>;
+  /** Records being read one by one (datasets that do not fit in the cache), by key. */
+  private readonly pending = new Map<number, { readonly read: Promise<RecordRun[]>; readonly index: number }>();
+  private readonly metrics: RecordReaderMetrics;
   private readonly verify: boolean;
   private readonly maxReadBytes: number;
   private readonly blockBytes: number;
+  private readonly segmentBytes: number;
+  private records = 0;
 
-  constructor(private readonly options: RecordReaderOptions) {
+  constructor(options: RecordReaderOptions) {
+    this.cache = new LruCache({ maxBytes: options.cacheBytes, sizeOf: (run) => run.bytes.length, onRemove: (_, run) => (this.records -= run.count) });
+    this.metrics = options.metrics;
     this.verify = options.verify ?? true;
     this.maxReadBytes = options.maxReadBytes ?? 4 * 1024 * 1024;
     this.blockBytes = options.blockBytes ?? 1024 * 1024;
+    this.segmentBytes = Math.max(this.blockBytes, options.segmentBytes ?? 16 * 1024 * 1024);
   }
 
-  /** Reads in flight. */
-  get inFlight(): number {
-    return this.pending.size;
+  /** Bytes the cache holds. */
+  get cachedBytes(): number {
+    return this.cache.bytes;
+  }
+
+  /** Records the cache holds (those of a segment count from its allocation, as its bytes do). */
+  get cachedRecords(): number {
+    return this.records;
   }
 
   /** The cache key of record `id` of `table` (a table of `dataset`): unique over the server. */
@@ -72,133 +80,157 @@ export class RecordReader {
 
   /** The framed records `ids` (global ids of `table`, a table of `dataset`), in the order of `ids`. */
   async read(dataset: Dataset, table: RecordTable, ids: ArrayLike<number>): Promise<Buffer[]> {
-    const { cache, metrics } = this.options;
     const out = new Array<Buffer>(ids.length);
     const waits: Promise<void>[] = [];
-    const missing: number[] = [];
-    const slotOf = new Map<number, number>();
-    let hits = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      const key = this.keyOf(dataset, table, id);
-      const cached = cache.get(key);
-      if (cached) {
-        out[i] = cached;
-        hits++;
-        continue;
-      }
-      const inflight = this.pending.get(key);
-      if (inflight) {
-        waits.push(
-          inflight.run.then((records) => {
-            const r = records[inflight.index]!;
-            if (r instanceof Error) throw r;
-            out[i] = r;
-          }),
-        );
-        hits++;
-        continue;
-      }
-      slotOf.set(key, i);
-      missing.push(id);
-    }
-    if (hits > 0) metrics.cacheHits.inc({}, hits);
-    if (missing.length > 0) {
-      metrics.cacheMisses.inc({}, missing.length);
-      const runs = dataset.bytes <= cache.capacity ? this.blockRuns(dataset, table, missing) : this.adjacentRuns(dataset, table, missing);
-      for (const run of runs) waits.push(this.startRun(run, out, slotOf));
-    }
+    let failure: Error | undefined;
+    const take = (run: RecordRun, position: number, slot: number): void => {
+      const r = run.record(position);
+      if (r instanceof Error) failure ??= r;
+      else out[slot] = r;
+    };
+    const misses = dataset.bytes <= this.cache.capacity ? this.readFromSegments(dataset, table, ids, take, waits) : this.readRecords(dataset, table, ids, take, waits);
+    if (ids.length > misses) this.metrics.cacheHits.inc({}, ids.length - misses);
+    if (misses > 0) this.metrics.cacheMisses.inc({}, misses);
     await Promise.all(waits);
+    if (failure) throw failure;
     return out;
   }
 
-  /** One read per run of adjacent missing records. */
-  private adjacentRuns(dataset: Dataset, table: RecordTable, missing: number[]): Run[] {
-    return coalesceReads(table, missing, { maxGap: 0, maxLength: this.maxReadBytes }).map((r) => ({
-      shard: dataset.shard(r.shard.name),
-      first: r.parts[0]!.id - r.shard.firstRecord,
-      count: r.parts.length,
-    }));
+  /** {@link read} for a dataset that fits in the cache: records from their segment, reading the blocks missing. Returns the misses. */
+  private readFromSegments(dataset: Dataset, table: RecordTable, ids: ArrayLike<number>, take: (run: RecordRun, position: number, slot: number) => void, waits: Promise<void>[]): number {
+    // Records whose block is being read wait for that read: one wait per block, with the
+    // (position, slot) pairs of its records; a block whose read this call starts holds misses.
+    const groups = new Map<Promise<void>, { readonly run: RecordRun; readonly started: boolean; readonly at: number[] }>();
+    let misses = 0;
+    for (let slot = 0; slot < ids.length; slot++) {
+      const loc = table.locate(ids[slot]!);
+      const run = this.segment(dataset.shard(loc.shard.name), loc.offset);
+      const block = run.blockOf(loc.position);
+      if (run.isRead(block)) {
+        take(run, loc.position, slot);
+        continue;
+      }
+      const inflight = run.reading(block);
+      let group = inflight && groups.get(inflight);
+      if (!group) {
+        group = { run, started: inflight === undefined, at: [] };
+        groups.set(inflight ?? this.readBlock(run, block), group);
+      }
+      if (group.started) misses++;
+      group.at.push(loc.position, slot);
+    }
+    for (const [reading, { run, at }] of groups) {
+      waits.push(
+        reading.then(() => {
+          for (let i = 0; i < at.length; i += 2) take(run, at[i]!, at[i + 1]!);
+        }),
+      );
+    }
+    return misses;
   }
 
-  /** One read per aligned block holding missing records: all records that start in the block. */
-  private blockRuns(dataset: Dataset, table: RecordTable, missing: number[]): Run[] {
-    const runs = new Map<string, Run>();
-    for (const id of missing) {
-      const loc = table.locate(id);
-      const shard = dataset.shard(loc.shard.name);
-      const block = Math.floor(loc.offset / this.blockBytes);
-      const key = `${shard.uid}:${block}`;
-      if (runs.has(key)) continue;
-      const offsets = shard.index.offsets;
-      const first = lowerBound(offsets, block * this.blockBytes);
-      const end = lowerBound(offsets, (block + 1) * this.blockBytes);
-      runs.set(key, { shard, first, count: end - first });
+  /** The cached segment of `shard` holding the record at `offset`, allocated (and cached) when absent. */
+  private segment(shard: ShardFile, offset: number): RecordRun {
+    const index = Math.floor(offset / this.segmentBytes);
+    const key = shard.uid * UID_FACTOR + index;
+    let run = this.cache.get(key);
+    if (!run) {
+      const { offsets, sizes } = shard.index;
+      const start = index * this.segmentBytes;
+      const end = Math.min(start + this.segmentBytes, shard.bytes);
+      const starts: number[] = [];
+      for (let at = start; at < end; at += this.blockBytes) starts.push(lowerBound(offsets, at));
+      starts.push(lowerBound(offsets, end));
+      const first = starts[0]!;
+      const last = starts[starts.length - 1]! - 1;
+      run = new RecordRun(shard, Buffer.allocUnsafeSlow(offsets[last]! + sizes[last]! - offsets[first]!), starts, this.verify);
+      this.cache.set(key, run);
+      if (this.cache.has(key)) this.records += run.count;
     }
-    return [...runs.values()];
+    return run;
   }
 
-  /** Read a run, cache its good records, and fill the slots of `out` that asked for them. */
-  private startRun(run: Run, out: Buffer[], slotOf: Map<number, number>): Promise<void> {
-    const { cache } = this.options;
-    const base = run.shard.uid * UID_FACTOR;
-    const reading = this.readRun(run);
-    const mine: number[] = [];
-    for (let j = 0; j < run.count; j++) {
-      const key = base + run.first + j;
-      // A record already in flight elsewhere keeps its own read; the others wait on this one.
-      if (this.pending.has(key)) continue;
-      mine.push(key);
-      this.pending.set(key, { run: reading, index: j });
-    }
-    return reading.then(
-      (records) => {
-        let failure: Error | undefined;
-        records.forEach((r, j) => {
-          const key = base + run.first + j;
-          const slot = slotOf.get(key);
-          if (r instanceof Error) {
-            // A bad neighbour read along in a block fails only the batches that want it.
-            if (slot !== undefined) failure ??= r;
-            return;
-          }
-          if (!cache.has(key)) cache.set(key, r);
-          if (slot !== undefined) out[slot] = r;
-        });
-        for (const key of mine) this.pending.delete(key);
-        if (failure) throw failure;
+  /** Read block `block` of a segment into its buffer; until then, requests for its records join this read. */
+  private readBlock(run: RecordRun, block: number): Promise<void> {
+    const { at, length, offset } = run.extent(block);
+    const read = run.shard.handle.read(run.bytes, at, length, offset).then(
+      ({ bytesRead }) => {
+        this.metrics.diskReadBytes.inc({}, bytesRead);
+        run.markRead(block, bytesRead);
       },
       (error: unknown) => {
-        for (const key of mine) this.pending.delete(key);
+        run.setReading(block, undefined);
         throw error;
       },
     );
+    run.setReading(block, read);
+    return read;
+  }
+
+  /** {@link read} for a dataset larger than the cache: cached records, and one read per run of adjacent misses. Returns the misses. */
+  private readRecords(dataset: Dataset, table: RecordTable, ids: ArrayLike<number>, take: (run: RecordRun, position: number, slot: number) => void, waits: Promise<void>[]): number {
+    const join = (read: Promise<RecordRun[]>, index: number, position: number, slot: number): void => {
+      waits.push(read.then((runs) => take(runs[index]!, position, slot)));
+    };
+    const slots = new Map<number, number>();
+    for (let slot = 0; slot < ids.length; slot++) {
+      const loc = table.locate(ids[slot]!);
+      const key = dataset.shard(loc.shard.name).uid * UID_FACTOR + loc.position;
+      const run = this.cache.get(key);
+      const inflight = run ? undefined : this.pending.get(key);
+      if (run) take(run, loc.position, slot);
+      else if (inflight) join(inflight.read, inflight.index, loc.position, slot);
+      else slots.set(ids[slot]!, slot);
+    }
+    for (const r of coalesceReads(table, [...slots.keys()], { maxGap: 0, maxLength: this.maxReadBytes })) {
+      const shard = dataset.shard(r.shard.name);
+      const positions = r.parts.map((p) => p.id - r.shard.firstRecord);
+      const read = this.startRead(shard, positions);
+      r.parts.forEach((p, j) => join(read, j, positions[j]!, slots.get(p.id)!));
+    }
+    return slots.size;
   }
 
   /**
-   * Read records `first…first+count−1` of a shard with one read and check each one's framing
-   * (and CRCs when verifying); a record that fails is returned as its error.
+   * Read adjacent records `positions` of a shard with one read, and cache each; until then,
+   * requests for them join this read.
    */
-  private async readRun({ shard, first, count }: Run): Promise<(Buffer | CorruptRecordError)[]> {
+  private startRead(shard: ShardFile, positions: readonly number[]): Promise<RecordRun[]> {
+    const keys = positions.map((p) => shard.uid * UID_FACTOR + p);
+    const read = this.readAdjacent(shard, positions).then(
+      (runs) => {
+        runs.forEach((run, j) => {
+          const key = keys[j]!;
+          this.pending.delete(key);
+          this.cache.set(key, run);
+          if (this.cache.has(key)) this.records += run.count;
+        });
+        return runs;
+      },
+      (error: unknown) => {
+        for (const key of keys) this.pending.delete(key);
+        throw error;
+      },
+    );
+    keys.forEach((key, index) => this.pending.set(key, { read, index }));
+    return read;
+  }
+
+  /** One read for adjacent records `positions`, a run of one record each (views into one buffer). */
+  private async readAdjacent(shard: ShardFile, positions: readonly number[]): Promise<RecordRun[]> {
     const { offsets, sizes } = shard.index;
+    const first = positions[0]!;
+    const last = positions[positions.length - 1]!;
     const offset = offsets[first]!;
-    const length = offsets[first + count - 1]! + sizes[first + count - 1]! - offset;
-    const buf = Buffer.allocUnsafeSlow(length);
-    const { bytesRead } = await shard.handle.read(buf, 0, length, offset);
-    this.options.metrics.diskReadBytes.inc({}, bytesRead);
-    const records = new Array<Buffer | CorruptRecordError>(count);
-    for (let j = 0; j < count; j++) {
-      const at = offsets[first + j]! - offset;
-      const size = sizes[first + j]!;
-      const r = parseRecordAt(buf, at, Math.min(bytesRead, at + size), this.verify);
-      if (r.status !== 'ok' || r.next !== at + size) {
-        const kind = r.status === 'corrupt' ? r.kind : r.status === 'need' ? 'truncated-data' : 'bad-length';
-        records[j] = new CorruptRecordError(shard.name, offset + at, first + j, kind);
-      } else {
-        records[j] = buf.subarray(at, at + size);
-      }
-    }
-    return records;
+    const buf = Buffer.allocUnsafeSlow(offsets[last]! + sizes[last]! - offset);
+    const { bytesRead } = await shard.handle.read(buf, 0, buf.length, offset);
+    this.metrics.diskReadBytes.inc({}, bytesRead);
+    return positions.map((p) => {
+      const at = offsets[p]! - offset;
+      const run = new RecordRun(shard, buf.subarray(at, at + sizes[p]!), [p, p + 1], this.verify);
+      run.markRead(0, Math.max(0, Math.min(bytesRead - at, sizes[p]!)));
+      return run;
+    });
   }
 }
 

@@ -61,16 +61,25 @@ export async function createShardServer(options: ShardServerOptions): Promise<Sh
   const accessLog = options.accessLog ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const catalog = await Catalog.load(options.data);
 
-  const cache = new LruCache<number, Buffer>({ maxBytes: limits.cacheBytes, sizeOf: (b) => b.length });
   const images = new LruCache<number, StreamImage>({ maxBytes: limits.imageCacheBytes, sizeOf: (img) => img.pixels.length });
-  const metrics = createServerMetrics(cache, images);
+  // What the record cache holds, read at scrape time.
+  const recordCache = {
+    get bytes(): number {
+      return reader.cachedBytes;
+    },
+    get size(): number {
+      return reader.cachedRecords;
+    },
+  };
+  const metrics = createServerMetrics(recordCache, images);
+  const reader = new RecordReader({ cacheBytes: limits.cacheBytes, metrics, verify: limits.verifyRecords });
   const shiftTables = new Map<number, Uint32Array>();
   let closing = false;
   const ctx: ServerContext = {
     catalog,
     limits,
     metrics,
-    reader: new RecordReader({ cache, metrics, verify: limits.verifyRecords }),
+    reader,
     images,
     shiftTable: (bytes) => {
       let t = shiftTables.get(bytes);
@@ -147,8 +156,8 @@ export async function createShardServer(options: ShardServerOptions): Promise<Sh
     metrics: () => metrics.registry.expose(),
     stats: () => ({
       activeStreams: ctx.streams.size,
-      cacheBytes: cache.bytes,
-      cacheEntries: cache.size,
+      cacheBytes: reader.cachedBytes,
+      cacheEntries: reader.cachedRecords,
       decodeQueue: ctx.decodeLimiter.queued + ctx.decodeLimiter.running,
       connections: connections.size,
     }),

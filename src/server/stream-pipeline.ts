@@ -21,6 +21,8 @@ export interface StreamPlan {
   readonly batches: number;
   readonly startBatch: number;
   readonly format: StreamFormat;
+  /** The largest record of the table, framing included: with the count, it bounds a batch's bytes. */
+  readonly maxRecordBytes: number;
 }
 
 /** What the pipeline works with. */
@@ -31,7 +33,7 @@ export interface PipelineContext {
   /** crc32cShiftTable(bytes), computed once per image size. */
   readonly shiftTable: (bytes: number) => Uint32Array;
   readonly decodeLimiter: Limiter;
-  /** The stream's output buffers; a batch's buffer goes back once the socket has taken it. */
+  /** The stream's output buffers (tensor batches); a batch's buffer goes back once the socket has taken it. */
   readonly pool: BufferPool;
   /** Aborts the stream's work (the client went away). */
   readonly signal: AbortSignal;
@@ -47,16 +49,28 @@ export interface PipelineContext {
 export interface BatchChunk {
   readonly index: number;
   readonly records: number;
-  /** TFRecord-framed bytes: the batch's records, or one tensor record. */
-  readonly bytes: Buffer;
+  /**
+   * TFRecord-framed bytes, to send one after the other: the batch's records as they are in the
+   * record cache (views, sent without a copy), or one tensor record.
+   */
+  readonly parts: readonly Buffer[];
+  /** Bytes of all parts. */
+  readonly length: number;
+  /** The parts are buffers of the stream's pool, to give back once the socket has taken them. */
+  readonly pooled: boolean;
 }
 
-/** Bytes a batch will take, to bound the read-ahead before it is built. */
-function estimateBytes(plan: StreamPlan, ids: Uint32Array): number {
+/**
+ * Bytes a batch will take, to bound the read-ahead before it is built: for records, the count
+ * times the largest record when that fits in `room` (no record looked up), else the exact sum.
+ */
+function estimateBytes(plan: StreamPlan, ids: Uint32Array, room: number): number {
   if (plan.format === 'tensor') {
     const { height, width, channels } = plan.dataset.manifest.image;
     return ids.length * (height ?? 0) * (width ?? 0) * channels + 64 + 10 * ids.length;
   }
+  const bound = ids.length * plan.maxRecordBytes;
+  if (bound <= room) return bound;
   let n = 0;
   for (let i = 0; i < ids.length; i++) n += plan.table.locate(ids[i]!).size;
   return n;
@@ -74,12 +88,9 @@ export async function buildBatch(plan: StreamPlan, ctx: PipelineContext, k: numb
   if (plan.format === 'records') {
     const records = await ctx.reader.read(plan.dataset, plan.table, ids);
     if (ctx.signal.aborted) throw abortError(ctx.signal);
-    let size = 0;
-    for (const r of records) size += r.length;
-    const bytes = ctx.pool.acquire(size);
-    let at = 0;
-    for (const r of records) at += r.copy(bytes, at);
-    return { index: k, records: ids.length, bytes };
+    let length = 0;
+    for (const r of records) length += r.length;
+    return { index: k, records: ids.length, parts: records, length, pooled: false };
   }
   return buildTensorBatch(plan, ctx, k, ids);
 }
@@ -116,7 +127,8 @@ async function buildTensorBatch(plan: StreamPlan, ctx: PipelineContext, k: numbe
   ctx.onImages?.(ids.length - missing.length, missing.length, seconds);
   const record = TensorRecord.create({ shape: [ids.length, ...shape], ids: Array.from(ids), epoch: plan.epoch, batchIndex: k }, size, ctx.shiftTable(size), (n) => ctx.pool.acquire(n));
   found.forEach((img, i) => record.setImage(i, img!.pixels, img!.crc));
-  return { index: k, records: ids.length, bytes: record.finish() };
+  const bytes = record.finish();
+  return { index: k, records: ids.length, parts: [bytes], length: bytes.length, pooled: true };
 }
 
 /**
@@ -134,7 +146,7 @@ export async function* batchChunks(plan: StreamPlan, ctx: PipelineContext, first
   let queuedBytes = 0;
   const fill = (): void => {
     while (next < plan.batches && queue.length < ctx.readAhead) {
-      const bytes = estimateBytes(plan, batchRecordIds(plan.perm, plan.batch, next));
+      const bytes = estimateBytes(plan, batchRecordIds(plan.perm, plan.batch, next), ctx.readAheadBytes - queuedBytes);
       if (queue.length > 0 && queuedBytes + bytes > ctx.readAheadBytes) break;
       const chunk = buildBatch(plan, ctx, next);
       // Awaited below in order; this handler only keeps a batch that fails while an

@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { batchesPerEpoch, batchPositions, type BatchPlanOptions } from '../shards/shuffle.js';
+import { batchesPerEpoch } from '../shards/shuffle.js';
 import type { Catalog } from './catalog.js';
 import type { Query } from './query.js';
+import { BATCH_SENT } from './routes/stream.js';
 import { parseStreamParams, type StreamFormat } from './stream-params.js';
 
 /** Seconds over which a stream's images/s is measured. @default 3 */
@@ -43,7 +44,6 @@ export interface StreamsSnapshot {
 
 interface Tracked {
   readonly info: Omit<OpenStreamInfo, 'batch' | 'images_sent' | 'images_per_second' | 'seconds_open'>;
-  readonly plan: Required<BatchPlanOptions>;
   readonly res: ServerResponse;
   readonly startBatch: number;
   readonly started: number;
@@ -79,9 +79,9 @@ class RateMeter {
 
 /**
  * What `/v1/stream` is sending now, watched from the outside: a request hook notes each stream's
- * parameters (parsed with the route's own parser) and counts its writes, since the stream route
- * writes each batch with exactly one `write` (docs/server.md); the batch sizes come from the
- * same plan the route uses (`batchPositions`). Streams leave when their response closes.
+ * parameters (parsed with the route's own parser) and counts its batches as the stream route
+ * announces them ({@link BATCH_SENT}, with each batch's record count). Streams leave when their
+ * response closes.
  */
 export class StreamRegistry {
   private readonly open = new Map<number, Tracked>();
@@ -121,7 +121,6 @@ export class StreamRegistry {
     // Open from here: a stream preparing its first batch (reads, decodes) is shown at 0 batches.
     const tracked: Tracked = {
       info: { id, client, dataset: req.dataset.name, partitions: req.partitions, format: req.format, epoch: req.epoch, rank: req.rank, world: req.world, batch_size: req.batchSize, batches: batchesPerEpoch(plan) },
-      plan: { ...plan },
       res,
       startBatch: req.startBatch,
       started: this.now(),
@@ -130,22 +129,15 @@ export class StreamRegistry {
       rate: new RateMeter(this.now()),
     };
     this.open.set(id, tracked);
-    const write = res.write;
-    // The route writes each batch with one write.
-    res.write = ((...args: Parameters<ServerResponse['write']>) => {
-      if (res.statusCode === 200) this.countBatch(tracked);
-      return write.apply(res, args);
-    }) as ServerResponse['write'];
-    res.once('close', () => this.open.delete(id));
+    const onBatch = (records: number): void => this.countBatch(tracked, records);
+    res.on(BATCH_SENT, onBatch);
+    res.once('close', () => {
+      res.off(BATCH_SENT, onBatch);
+      this.open.delete(id);
+    });
   }
 
-  private countBatch(s: Tracked): void {
-    const k = s.startBatch + s.sent;
-    let n = s.plan.batchSize;
-    if (k < s.info.batches) {
-      const { start, end } = batchPositions(s.plan, k);
-      n = end - start;
-    }
+  private countBatch(s: Tracked, n: number): void {
     if (s.sent === 0) this.started++;
     s.sent++;
     s.images += n;

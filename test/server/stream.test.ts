@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -140,6 +141,59 @@ describe('GET /v1/stream, format=records: DESIGN §4 order', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('GET /v1/stream framing', () => {
+  /** The raw response to a GET sent as `version`, read until the server closes. */
+  function rawGet(path: string, version: string, before = ''): Promise<{ head: string; body: Buffer }> {
+    const { port } = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write(`${before}GET ${path} ${version}\r\nHost: x\r\nConnection: close\r\n\r\n`));
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('error', reject);
+      socket.on('end', () => {
+        const all = Buffer.concat(chunks);
+        const end = all.indexOf('\r\n\r\n');
+        resolve({ head: all.subarray(0, end).toString('latin1'), body: all.subarray(end + 4) });
+      });
+    });
+  }
+
+  it('one HTTP/1.1 chunk per batch; HTTP/1.0 gets the same bytes unframed', async () => {
+    const path = '/v1/stream?dataset=png&batch_size=5&seed=3';
+    const expected = (await fetchStream(server.url, { dataset: 'png', batch_size: 5, seed: 3 })).body;
+    const v11 = await rawGet(path, 'HTTP/1.1');
+    expect(v11.head).toMatch(/^transfer-encoding: chunked$/im);
+    const sizes: number[] = [];
+    let body = v11.body;
+    for (;;) {
+      const eol = body.indexOf('\r\n');
+      const size = parseInt(body.subarray(0, eol).toString('latin1'), 16);
+      expect(body.subarray(eol + 2 + size, eol + 4 + size).toString('latin1')).toBe('\r\n');
+      if (size === 0) break;
+      sizes.push(size);
+      body = body.subarray(eol + 4 + size);
+    }
+    expect(sizes.length).toBe(12); // 64 records in batches of 5, the remainder dropped
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(expected.length);
+    const v10 = await rawGet(path, 'HTTP/1.0');
+    expect(v10.head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(v10.head).not.toMatch(/transfer-encoding/i);
+    expect(v10.body).toEqual(expected);
+  });
+
+  it('a pipelined request gets its stream once the response before it is done', async () => {
+    const path = '/v1/stream?dataset=raw&batch_size=16';
+    const expected = (await fetchStream(server.url, { dataset: 'raw', batch_size: 16 })).body;
+    const { head, body } = await rawGet(path, 'HTTP/1.1', `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    // the first response (chunked), then the second one's head and body
+    const second = body.indexOf('HTTP/1.1 200 ');
+    expect(second).toBeGreaterThan(expected.length);
+    expect(body.subarray(second).toString('latin1')).toMatch(/x-shardstream-records: 64\r\n/);
+    expect(body.length - second).toBeGreaterThan(expected.length);
   });
 });
 

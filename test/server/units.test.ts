@@ -28,6 +28,20 @@ describe('LruCache (CLOCK approximation of LRU)', () => {
     expect(lru.has(1)).toBe(false);
   });
 
+  it('tells onRemove of every entry that leaves: evicted, replaced, deleted or cleared', () => {
+    const removed: string[] = [];
+    const lru = new LruCache<string, number>({ maxBytes: 10, sizeOf: (v) => v, onRemove: (k, v) => removed.push(`${k}=${v}`) });
+    lru.set('a', 4);
+    lru.set('b', 4);
+    lru.set('c', 4); // evicts a
+    lru.set('b', 5); // replaces b
+    lru.delete('c');
+    lru.set('d', 1);
+    lru.clear();
+    expect(removed).toEqual(['a=4', 'b=4', 'c=4', 'b=5', 'd=1']);
+    expect(lru.bytes).toBe(0);
+  });
+
   it('keeps entries that are used while others come and go', () => {
     const lru = new LruCache<number, number>({ maxEntries: 10 });
     for (let k = 0; k < 1000; k++) {

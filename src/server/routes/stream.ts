@@ -1,4 +1,6 @@
+import type { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { CorruptRecordError, InvalidInputError } from '../../core/errors.js';
 import { batchesPerEpoch } from '../../shards/shuffle.js';
@@ -8,6 +10,9 @@ import { BufferPool } from '../buffer-pool.js';
 import type { Query } from '../query.js';
 import { batchChunks, buildBatch, type BatchChunk, type PipelineContext, type StreamPlan } from '../stream-pipeline.js';
 import { parseStreamParams } from '../stream-params.js';
+
+/** Emitted on a stream's response (with the batch's record count) each time a batch is handed to the socket. */
+export const BATCH_SENT = 'shardstream:batch';
 
 /** Why a stream ended early, for the metric and the log. */
 type EndReason = 'client_gone' | 'stalled' | 'bad_data' | 'internal' | 'server_closing';
@@ -90,6 +95,7 @@ export function registerStreamRoute(app: FastifyInstance, ctx: ServerContext): v
         batches,
         startBatch: req.startBatch,
         format: req.format,
+        maxRecordBytes: table.shards.reduce((n, s) => Math.max(n, req.dataset.shard(s.name).maxRecordBytes), 0),
       };
       // The first batch is built before the headers go out, so a broken shard still gets a JSON error.
       first = plan.startBatch < batches ? await buildBatch(plan, pipeline, plan.startBatch) : undefined;
@@ -119,22 +125,22 @@ export function registerStreamRoute(app: FastifyInstance, ctx: ServerContext): v
       'x-shardstream-manifest-sha256': req.dataset.manifestSha256,
     };
     if (req.format === 'tensor') headers['x-shardstream-image-shape'] = `${image.height},${image.width},${image.channels}`;
-    // From here the response is written directly (one write per batch, waiting for 'drain');
+    // From here the response is written directly (one chunk per batch, waiting for 'drain');
     // fastify's hooks and error handler are done with it.
     reply.hijack();
     res.writeHead(200, headers);
-    void writeBatches(res, bodyBytes(plan, pipeline, first, state), pipeline.pool);
+    void writeBatches(res, counted(plan, pipeline, first, state), pipeline.pool);
     return reply;
   });
 
   /** The stream's batches, counting what is handed on and logging a failure. */
-  async function* bodyBytes(plan: StreamPlan, pipeline: PipelineContext, first: BatchChunk | undefined, state: { reason?: EndReason }): AsyncGenerator<Buffer> {
+  async function* counted(plan: StreamPlan, pipeline: PipelineContext, first: BatchChunk | undefined, state: { reason?: EndReason }): AsyncGenerator<BatchChunk> {
     const labels = { dataset: plan.dataset.name, format: plan.format };
     try {
       for await (const chunk of batchChunks(plan, pipeline, first)) {
         metrics.streamBatches.inc(labels);
         metrics.streamRecords.inc(labels, chunk.records);
-        yield chunk.bytes;
+        yield chunk;
       }
     } catch (error) {
       if (!pipeline.signal.aborted) {
@@ -146,20 +152,25 @@ export function registerStreamRoute(app: FastifyInstance, ctx: ServerContext): v
   }
 }
 
+const CRLF = Buffer.from('\r\n', 'latin1');
+
 /**
- * Write each batch (its buffer goes back to the pool once the socket has taken it), then wait
+ * Write each batch as one HTTP chunk (emitting {@link BATCH_SENT} on the response), then wait
  * for 'drain' when the socket is full: a client that reads slowly stops the pipeline, which
  * prepares at most its read-ahead. A failure cuts the response (the chunked body never ends, so
  * the client sees it).
  */
-async function writeBatches(res: ServerResponse, body: AsyncGenerator<Buffer>, pool: BufferPool): Promise<void> {
+async function writeBatches(res: ServerResponse, body: AsyncGenerator<BatchChunk>, pool: BufferPool): Promise<void> {
   try {
-    for await (const bytes of body) {
-      if (res.destroyed) break;
-      const ok = res.write(bytes, (error) => {
-        if (!error) pool.release(bytes);
-      });
-      if (!ok && !res.destroyed) await drained(res);
+    // A response to a pipelined request gets the socket once the responses before it are done.
+    if (!res.socket) await firstEvent([res, 'socket'], [res, 'close']);
+    // The head goes out now: the batches are written to the socket, behind it.
+    if (!res.destroyed) res.flushHeaders();
+    for await (const chunk of body) {
+      if (res.destroyed || !res.socket) break;
+      const ok = writeChunk(res.socket, res.chunkedEncoding, chunk, pool);
+      res.emit(BATCH_SENT, chunk.records);
+      if (!ok && !res.destroyed) await firstEvent([res.socket, 'drain'], [res, 'close']);
     }
     if (!res.destroyed) res.end();
   } catch {
@@ -169,15 +180,33 @@ async function writeBatches(res: ServerResponse, body: AsyncGenerator<Buffer>, p
   }
 }
 
-/** Resolves on 'drain' or 'close', whichever comes first. */
-function drained(res: ServerResponse): Promise<void> {
+/**
+ * Write a batch's parts straight to the response's socket, corked into one writev, with the
+ * chunk framing that `res.write` would add: `res.write` takes one buffer per chunk, which would
+ * mean copying the records of a batch (views into the record cache) into one buffer first.
+ * Pooled parts go back to the pool once the socket has taken them. False when the socket is full.
+ */
+function writeChunk(socket: Socket, chunked: boolean, chunk: BatchChunk, pool: BufferPool): boolean {
+  // An empty chunk would end a chunked body.
+  if (chunk.length === 0) return true;
+  socket.cork();
+  if (chunked) socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+  let ok = true;
+  for (const part of chunk.parts) {
+    ok = socket.write(part, chunk.pooled ? (error) => void (error ?? pool.release(part)) : undefined);
+  }
+  if (chunked) ok = socket.write(CRLF);
+  socket.uncork();
+  return ok;
+}
+
+/** Resolves on the first of the events, and stops listening to all of them. */
+function firstEvent(...events: [EventEmitter, string][]): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
+      for (const [target, name] of events) target.off(name, done);
       resolve();
     };
-    res.on('drain', done);
-    res.on('close', done);
+    for (const [target, name] of events) target.on(name, done);
   });
 }
