@@ -1,4 +1,4 @@
-import { maskedCrc32c } from './crc32c.js';
+import { crc32cRange, maskCrc, maskedCrc32c } from './crc32c.js';
 import type { CorruptionKind } from '../core/errors.js';
 
 /** Bytes before a record's data: uint64 length and the masked CRC of those 8 bytes. */
@@ -39,7 +39,7 @@ export function frameInPlace(target: Buffer, offset: number, length: number): nu
 export function writeHeader(target: Buffer, offset: number, length: number): void {
   target.writeUInt32LE(length >>> 0, offset);
   target.writeUInt32LE(Math.floor(length / 0x1_0000_0000), offset + 4);
-  target.writeUInt32LE(maskedCrc32c(target.subarray(offset, offset + 8)), offset + 8);
+  target.writeUInt32LE(maskCrc(crc32cRange(target, offset, offset + 8)), offset + 8);
 }
 
 /** Frame several records into one buffer. */
@@ -67,9 +67,7 @@ export type ParseResult =
 export function parseRecordAt(buf: Buffer, pos: number, end: number, verify: boolean): ParseResult {
   const available = end - pos;
   if (available < HEADER_BYTES) return { status: 'need', bytes: HEADER_BYTES };
-  if (verify && buf.readUInt32LE(pos + 8) !== maskedCrc32c(buf.subarray(pos, pos + 8))) {
-    return { status: 'corrupt', kind: 'length-crc' };
-  }
+  if (verify && !isValidHeaderAt(buf, pos, end)) return { status: 'corrupt', kind: 'length-crc' };
   const high = buf.readUInt32LE(pos + 4);
   const length = buf.readUInt32LE(pos);
   if (high !== 0 || length > MAX_RECORD_BYTES) return { status: 'corrupt', kind: 'bad-length' };
@@ -86,5 +84,5 @@ export function parseRecordAt(buf: Buffer, pos: number, end: number, verify: boo
 /** True when the 12 bytes at `pos` form a header whose length CRC checks out (used to re-synchronise). */
 export function isValidHeaderAt(buf: Buffer, pos: number, end: number): boolean {
   if (end - pos < HEADER_BYTES) return false;
-  return buf.readUInt32LE(pos + 8) === maskedCrc32c(buf.subarray(pos, pos + 8));
+  return buf.readUInt32LE(pos + 8) === maskCrc(crc32cRange(buf, pos, pos + 8)); // no view: this runs per record
 }

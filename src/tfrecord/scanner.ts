@@ -1,5 +1,5 @@
 import { CorruptRecordError } from '../core/errors.js';
-import { crc32cRange, maskCrc, maskedCrc32c } from './crc32c.js';
+import { maskedCrc32c } from './crc32c.js';
 import { FRAMING_BYTES, HEADER_BYTES, isValidHeaderAt, MAX_RECORD_BYTES } from './framing.js';
 
 /** One record read from a TFRecord source. `data` may share memory with a larger read buffer: copy it to keep it long. */
@@ -92,7 +92,7 @@ export class RecordScanner {
         if (this.gather(HEADER_BYTES)) continue;
         return this.atEnd();
       }
-      if (this.verify && buf.readUInt32LE(pos + 8) !== maskCrc(crc32cRange(buf, pos, pos + 8))) {
+      if (this.verify && !isValidHeaderAt(buf, pos, end)) {
         this.corruptAt(pos, 'length-crc');
         continue;
       }
