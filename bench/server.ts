@@ -8,7 +8,7 @@
  *   1 client fetches all of them one after the other, 4 clients split them: bytes/s.
  * - shard-server (the built bin, a child process) streams `format=records` (1 stream = the epoch,
  *   4 streams = ranks 0..3 of world 4): bytes/s, as the first epoch after start (records come
- *   from the page cache and are CRC-checked into the record cache) and as a later epoch.
+ *   from the page cache into the record cache, each CRC-checked when first sent) and as a later epoch.
  * - `format=tensor`: images/s on raw shards, as a first pass (pixels and their CRCs go into the
  *   image cache) and as later epochs (from the image cache); then, on a server without image
  *   cache, raw shards and JPEG shards with every image decoded for every batch. JPEG decoding is
@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { readManifestFile, type Manifest } from '../src/shards/manifest.js';
-import { startNginx, type NginxServer } from '../test/helpers/nginx.js';
+import { findNginx, startNginx, type Nginx } from '../test/helpers/nginx.js';
 import { startServerProcess, type ServerProcess } from '../test/helpers/server-process.js';
 import { writeShardSet } from '../test/helpers/shard-set.js';
 
@@ -96,7 +96,7 @@ function cpuSeconds(pids: readonly number[]): number {
 }
 
 /** The worker processes of an nginx master. */
-function nginxWorkers(nginx: NginxServer): number[] {
+function nginxWorkers(nginx: Nginx): number[] {
   try {
     return readFileSync(`/proc/${nginx.pid}/task/${nginx.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
   } catch {
@@ -153,7 +153,7 @@ const serverArgs = (imageCacheMb: number, verify = true): string[] => [
   '--no-access-log',
   ...(verify ? [] : ['--no-verify-records']),
 ];
-const nginx = await startNginx({ root: ROOT, workers: 1 });
+const nginx = findNginx() ? await startNginx({ root: ROOT, workers: 1 }) : undefined;
 if (!nginx) console.log('nginx is not installed (apt-get install -y nginx-light): no ratios');
 let server: ServerProcess | undefined;
 let rssA = 0;
@@ -238,7 +238,7 @@ try {
   console.log(`\nserver RSS: ${(rssA / MB).toFixed(0)} MB with both caches holding the data sets, ${(rssB / MB).toFixed(0)} MB without image cache`);
 } finally {
   await server?.stop('SIGTERM');
-  await nginx?.stop();
+  await nginx?.close();
 }
 
 console.log(`\nload average (1 min) at start ${load0.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)}`);

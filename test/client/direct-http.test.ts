@@ -8,7 +8,7 @@ import { batches, openBatchStream } from '../../src/client/index.js';
 import { writeShardSet, type SyntheticShardSet } from '../helpers/shard-set.js';
 import { collect } from './helpers/compare.js';
 import { expectedBatches } from './helpers/expected.js';
-import { startNginx, type Nginx } from './helpers/nginx.js';
+import { startNginx, type Nginx } from '../helpers/nginx.js';
 
 let root: string;
 let set: SyntheticShardSet;
@@ -22,7 +22,7 @@ async function mkdirIn(parent: string, name: string): Promise<string> {
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'client-http-'));
   set = await writeShardSet({ dir: await mkdirIn(root, 'set') });
-  nginx = await startNginx(root);
+  nginx = await startNginx({ root, accessLog: true });
 });
 
 afterAll(async () => {
@@ -33,22 +33,22 @@ afterAll(async () => {
 describe('direct mode over HTTP (nginx)', () => {
   it('yields the same batches as the local directory, and as the shuffle definition', async () => {
     const options = { batchSize: 6, seed: 21, epochs: 2, partitions: ['train', 'val'], dropRemainder: false } as const;
-    const overHttp = await collect(batches({ source: `${nginx.url}set/`, ...options }));
+    const overHttp = await collect(batches({ source: `${nginx.url}/set/`, ...options }));
     const local = await collect(batches({ source: set.dir, ...options }));
     expect(overHttp).toEqual(local);
     expect(overHttp).toEqual(expectedBatches(set, options, [0, 1]));
   });
 
   it('finds the shard set without a trailing slash and says it reads directly', async () => {
-    const stream = await openBatchStream({ source: `${nginx.url}set`, batchSize: 8 });
-    expect({ mode: stream.mode, location: stream.location, records: stream.records }).toEqual({ mode: 'direct', location: `${nginx.url}set/`, records: 64 });
+    const stream = await openBatchStream({ source: `${nginx.url}/set`, batchSize: 8 });
+    expect({ mode: stream.mode, location: stream.location, records: stream.records }).toEqual({ mode: 'direct', location: `${nginx.url}/set/`, records: 64 });
     await stream.close();
   });
 
   it('coalesces adjacent records into one Range request per run', async () => {
     const before = (await nginx.accessLog()).length;
     // One batch of the whole set: every shard is one run of adjacent records.
-    const got = await collect(batches({ source: `${nginx.url}set/`, mode: 'direct', batchSize: 64, seed: 1 }));
+    const got = await collect(batches({ source: `${nginx.url}/set/`, mode: 'direct', batchSize: 64, seed: 1 }));
     expect(got).toHaveLength(1);
     const lines = (await nginx.accessLog()).slice(before);
     const ranged = lines.filter((l) => /\.tfrecord HTTP/.test(l));
@@ -59,7 +59,7 @@ describe('direct mode over HTTP (nginx)', () => {
   });
 
   it('stops with a clear error when a shard changes while it is read (ETag)', async () => {
-    const stream = await openBatchStream({ source: `${nginx.url}set/`, batchSize: 15, seed: 4, epochs: 3, prefetch: 1 });
+    const stream = await openBatchStream({ source: `${nginx.url}/set/`, batchSize: 15, seed: 4, epochs: 3, prefetch: 1 });
     const it = stream[Symbol.asyncIterator]();
     await it.next();
     const later = new Date(Date.now() + 5000);
@@ -72,19 +72,19 @@ describe('direct mode over HTTP (nginx)', () => {
   });
 
   it('says when a URL holds neither a shard-server nor a shard set', async () => {
-    await expect(collect(batches({ source: `${nginx.url}nothing/`, batchSize: 2 }))).rejects.toThrow(
+    await expect(collect(batches({ source: `${nginx.url}/nothing/`, batchSize: 2 }))).rejects.toThrow(
       /^http:\/\/127\.0\.0\.1:\d+\/nothing\/: is neither a shard-server \(v1\/manifest: HTTP 404\) nor a shard set \(manifest\.json: HTTP 404\)$/,
     );
   });
 
   it('reports a missing manifest or index file with its URL', async () => {
-    const missing = `${nginx.url}set/missing/`;
+    const missing = `${nginx.url}/set/missing/`;
     await expect(collect(batches({ source: missing, mode: 'direct', batchSize: 2 }))).rejects.toThrow(`${missing}manifest.json: HTTP 404 Not Found`);
     const dir = await mkdirIn(root, 'noindex');
     const bad = await writeShardSet({ dir, partitions: [{ name: 'train', records: 6, shards: 1 }] });
     const shard = bad.manifest.partitions[0]!.shards[0]!.name;
     await rm(join(dir, `${shard}.index`));
-    await expect(collect(batches({ source: `${nginx.url}noindex/`, batchSize: 2 }))).rejects.toThrow(`${nginx.url}noindex/${shard}.index: HTTP 404 Not Found`);
+    await expect(collect(batches({ source: `${nginx.url}/noindex/`, batchSize: 2 }))).rejects.toThrow(`${nginx.url}/noindex/${shard}.index: HTTP 404 Not Found`);
   });
 });
 

@@ -9,7 +9,7 @@ import { createShardServer, type ShardServer, type ShardServerOptions } from '..
 import { writeShardSet, type SyntheticShardSet } from '../helpers/shard-set.js';
 import { collect, plain } from './helpers/compare.js';
 import { expectedBatches } from './helpers/expected.js';
-import { startNginx, type Nginx } from './helpers/nginx.js';
+import { startNginx, type Nginx } from '../helpers/nginx.js';
 import { spawnServer, type ServerProcess } from './helpers/server-process.js';
 
 let root: string;
@@ -33,7 +33,7 @@ async function subdir(name: string): Promise<string> {
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'client-server-'));
   set = await writeShardSet({ dir: await subdir('set') }); // train 48 + val 16, 8×8×3 PNG
-  nginx = await startNginx(root);
+  nginx = await startNginx({ root, accessLog: true });
 });
 
 afterEach(async () => {
@@ -59,7 +59,7 @@ describe('stream mode against shard-server', () => {
     const server = await serve();
     const plan = { batchSize: 6, seed: 5, world: 3, rank: 2, dropRemainder: false, epochs: 2, startEpoch: 7, startBatch: 1 } as const;
     const streamed = await collect(batches({ source: server.url, ...plan, format: 'tensor' }));
-    const viaNginx = await openBatchStream({ source: `${nginx.url}set/`, ...plan });
+    const viaNginx = await openBatchStream({ source: `${nginx.url}/set/`, ...plan });
     expect(viaNginx.mode).toBe('direct');
     expect(await collect(viaNginx)).toEqual(streamed);
     expect(await collect(batches({ source: `${server.url}/v1/datasets/synth/`, ...plan }))).toEqual(streamed);
