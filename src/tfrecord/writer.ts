@@ -32,6 +32,9 @@ export interface WriterOptions {
   readonly sha256?: boolean;
 }
 
+/** The promise of a write that is done already (shared: resolved promises cannot change). */
+const READY: Promise<void> = Promise.resolve();
+
 /** Writes uncompressed TFRecord files, keeping the index and sha256 as it goes. */
 export class TFRecordWriter {
   private buffer: Buffer;
@@ -73,28 +76,42 @@ export class TFRecordWriter {
   }
 
   /** Append one record; resolves once it is buffered (flushing when the buffer is full). */
-  async write(data: Uint8Array): Promise<void> {
-    await this.reserve(data.length);
-    this.appended(writeRecordInto(this.buffer, this.used, data) - this.used);
+  write(data: Uint8Array): Promise<void> {
+    const room = this.reserve(data.length);
+    if (room === READY) {
+      this.appended(writeRecordInto(this.buffer, this.used, data) - this.used);
+      return READY;
+    }
+    return room.then(() => {
+      this.appended(writeRecordInto(this.buffer, this.used, data) - this.used);
+    });
   }
 
   /** Append one tf.train.Example, encoded straight into the write buffer (no intermediate copy). */
-  async writeExample(example: Example): Promise<void> {
+  writeExample(example: Example): Promise<void> {
     const plan = planExample(example);
-    await this.reserve(plan.size);
-    writeExampleInto(example, plan, this.buffer, this.used + HEADER_BYTES);
-    this.appended(frameInPlace(this.buffer, this.used, plan.size) - this.used);
+    const put = (): void => {
+      writeExampleInto(example, plan, this.buffer, this.used + HEADER_BYTES);
+      this.appended(frameInPlace(this.buffer, this.used, plan.size) - this.used);
+    };
+    const room = this.reserve(plan.size);
+    if (room !== READY) return room.then(put);
+    put();
+    return READY;
   }
 
-  /** Make room in the buffer for a record of `length` data bytes. */
-  private async reserve(length: number): Promise<void> {
-    if (this.closed) throw new Error(`${this.path}: write after close`);
-    if (length > MAX_RECORD_BYTES) throw new InvalidParameterError('record', `at most ${MAX_RECORD_BYTES} bytes`, `${length} bytes`);
+  /**
+   * Make room in the buffer for a record of `length` data bytes. Returns {@link READY} when
+   * there is room already: most records go in without a new promise or an async function.
+   */
+  private reserve(length: number): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`${this.path}: write after close`));
+    if (length > MAX_RECORD_BYTES) return Promise.reject(new InvalidParameterError('record', `at most ${MAX_RECORD_BYTES} bytes`, `${length} bytes`));
     const size = length + FRAMING_BYTES;
-    if (this.used + size > this.buffer.length) {
-      await this.flush();
+    if (this.used + size <= this.buffer.length) return READY;
+    return this.flush().then(() => {
       if (size > this.buffer.length) this.buffer = Buffer.allocUnsafe(size);
-    }
+    });
   }
 
   /** Account for a record of `size` bytes just framed at `used`. */
