@@ -205,63 +205,78 @@ function decodeFeature(buf: Buffer, end: number, prev: Feature | undefined, st: 
     const tag = uint32(buf, end, st);
     // The same list kind again concatenates (protobuf merge); another kind replaces it (oneof).
     if (tag === TAG_1_LEN) {
-      const value = f?.kind === 'bytes' ? (f.value as Uint8Array[]) : [];
-      decodeBytesList(buf, len(buf, end, st), value, st);
+      const value = decodeBytesList(buf, len(buf, end, st), f?.kind === 'bytes' ? (f.value as Uint8Array[]) : undefined, st);
       if (f?.value !== value) f = { kind: 'bytes', value };
     } else if (tag === TAG_2_LEN) {
-      const value = f?.kind === 'float' ? (f.value as number[]) : [];
-      decodeFloatList(buf, len(buf, end, st), value, st);
+      const value = decodeFloatList(buf, len(buf, end, st), f?.kind === 'float' ? (f.value as number[]) : undefined, st);
       if (f?.value !== value) f = { kind: 'float', value };
     } else if (tag === TAG_3_LEN) {
-      const value = f?.kind === 'int64' ? (f.value as bigint[]) : [];
-      decodeInt64List(buf, len(buf, end, st), value, st);
+      const value = decodeInt64List(buf, len(buf, end, st), f?.kind === 'int64' ? (f.value as bigint[]) : undefined, st);
       if (f?.value !== value) f = { kind: 'int64', value };
     } else st.pos = skip(buf, st.pos, end, tag & 7, st);
   }
   return f ?? { kind: 'bytes', value: [] };
 }
 
-function decodeBytesList(buf: Buffer, end: number, values: Uint8Array[], st: ReadState): void {
+/*
+ * The list decoders append to `values` (a list being merged) or start a new array with the
+ * first value, `[v]`: an empty array's first push reserves 17 slots, and most lists hold one value.
+ */
+
+function decodeBytesList(buf: Buffer, end: number, values: Uint8Array[] | undefined, st: ReadState): Uint8Array[] {
+  let out = values;
   while (st.pos < end) {
     const tag = uint32(buf, end, st);
     if (tag === TAG_1_LEN) {
       const stop = len(buf, end, st);
-      values.push(buf.subarray(st.pos, stop));
+      const v = buf.subarray(st.pos, stop);
+      if (out === undefined) out = [v];
+      else out.push(v);
       st.pos = stop;
     } else st.pos = skip(buf, st.pos, end, tag & 7, st);
   }
+  return out ?? [];
 }
 
-function decodeFloatList(buf: Buffer, end: number, values: number[], st: ReadState): void {
+function decodeFloatList(buf: Buffer, end: number, values: number[] | undefined, st: ReadState): number[] {
+  const out = values ?? [];
   while (st.pos < end) {
     const tag = uint32(buf, end, st);
     if (tag === TAG_1_LEN) {
       const stop = len(buf, end, st);
       if ((stop - st.pos) % 4 !== 0) fail(st, 'packed float list length is not a multiple of 4', st.pos);
-      for (let p = st.pos; p < stop; p += 4) values.push(buf.readFloatLE(p));
+      for (let p = st.pos; p < stop; p += 4) out.push(buf.readFloatLE(p));
       st.pos = stop;
     } else if (tag === TAG_1_I32) {
       if (st.pos + 4 > end) fail(st, 'truncated float', st.pos);
-      values.push(buf.readFloatLE(st.pos));
+      out.push(buf.readFloatLE(st.pos));
       st.pos += 4;
     } else st.pos = skip(buf, st.pos, end, tag & 7, st);
   }
+  return out;
 }
 
-function decodeInt64List(buf: Buffer, end: number, values: bigint[], st: ReadState): void {
+function decodeInt64List(buf: Buffer, end: number, values: bigint[] | undefined, st: ReadState): bigint[] {
+  let out = values;
   while (st.pos < end) {
     const tag = uint32(buf, end, st);
     if (tag === TAG_1_LEN) {
       const stop = len(buf, end, st);
       while (st.pos < stop) {
         const b = buf[st.pos]!;
+        let v: bigint;
         if (b < 0x80) {
-          values.push(SMALL_INT64[b]!);
+          v = SMALL_INT64[b]!;
           st.pos++;
-        } else values.push(int64(buf, st.pos, stop, st));
+        } else v = int64(buf, st.pos, stop, st);
+        if (out === undefined) out = [v];
+        else out.push(v);
       }
     } else if (tag === TAG_1_VARINT) {
-      values.push(int64(buf, st.pos, end, st));
+      const v = int64(buf, st.pos, end, st);
+      if (out === undefined) out = [v];
+      else out.push(v);
     } else st.pos = skip(buf, st.pos, end, tag & 7, st);
   }
+  return out ?? [];
 }
