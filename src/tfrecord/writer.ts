@@ -91,7 +91,7 @@ export class TFRecordWriter {
   writeExample(example: Example): Promise<void> {
     const plan = planExample(example);
     const put = (): void => {
-      writeExampleInto(example, plan, this.buffer, this.used + HEADER_BYTES);
+      writeExampleInto(plan, this.buffer, this.used + HEADER_BYTES);
       this.appended(frameInPlace(this.buffer, this.used, plan.size) - this.used);
     };
     const room = this.reserve(plan.size);
