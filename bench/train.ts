@@ -5,7 +5,7 @@
  *     shard-server (a separate process, format=tensor), against batches already in memory,
  *     with the two sources' steps interleaved on one model so that noise falls on both alike.
  *
- *   node dist/bench/train.js [--data DIR] [--size 32] [--width-mult 0.0625] [--batch 64] [--steps 30] [--runs 3]
+ *   node dist/bench/train.js [--data DIR] [--size 32] [--width-mult 0.0625] [--batch 64] [--steps 30] [--runs 3] [--part all|backends|stream]
  *
  * --data is a shard set (default: a raw 32×32 MNIST set made with mnist-convert under .bench/).
  */
@@ -28,8 +28,11 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '64' },
     steps: { type: 'string', default: '30' },
     runs: { type: 'string', default: '3' },
+    part: { type: 'string', default: 'all' },
   },
 });
+const part = values.part!;
+if (!['all', 'backends', 'stream'].includes(part)) throw new Error(`Expected all, backends or stream for --part but received ${part}`);
 const size = Number(values.size);
 const widthMult = Number(values['width-mult']);
 const batchSize = Number(values.batch);
@@ -92,7 +95,7 @@ const channels = memory[0]!.shape[3];
 
 // 1. WASM against CPU
 const ips: Record<string, number[]> = { wasm: [], cpu: [] };
-for (let run = 0; run < runs; run++) {
+for (let run = 0; run < (part === 'stream' ? 0 : runs); run++) {
   for (const backend of ['wasm', 'cpu'] as const) {
     await selectBackend(backend);
     ips[backend]!.push(await timeSteps(memory, channels));
@@ -122,7 +125,7 @@ function cpuSeconds(pid: number): number {
 // rather than on whichever ran second; the compute per step is the same either way.
 const streamRuns: { ips: number; wait: number; serverMs: number }[] = [];
 const memoryRuns: number[] = [];
-for (let run = 0; run < runs; run++) {
+for (let run = 0; run < (part === 'backends' ? 0 : runs); run++) {
   const t = makeTrainer(channels, 1);
   const stream = await openBatchStream({ source: url, partitions: ['train'], batchSize, seed: 1, startEpoch: run, format: 'tensor' });
   const it = stream[Symbol.asyncIterator]();
@@ -150,19 +153,23 @@ for (let run = 0; run < runs; run++) {
 }
 server.kill('SIGTERM');
 
-const wasm = median(ips.wasm!);
-const cpu = median(ips.cpu!);
 console.log(`\nDCGAN ${size}×${size}×${channels}, width-mult ${widthMult}, batch ${batchSize}, ${steps} steps per measurement, median of ${runs} runs\n`);
-console.log('| backend | training images/s | ratio |');
-console.log('|---|---|---|');
-console.log(`| WASM (shardstream kernels) | ${wasm.toFixed(1)} | ${(wasm / cpu).toFixed(1)}× |`);
-console.log(`| pure-JS CPU | ${cpu.toFixed(1)} | 1.0× |`);
-const mem = median(memoryRuns);
-const str = median(streamRuns.map((r) => r.ips));
-const wait = median(streamRuns.map((r) => r.wait));
-const serverMs = median(streamRuns.map((r) => r.serverMs));
-console.log(`\n| data source (WASM, steps interleaved) | training images/s | time waiting for data |`);
-console.log('|---|---|---|');
-console.log(`| batches already in memory | ${mem.toFixed(1)} | 0 % |`);
-console.log(`| local shard-server stream (format=tensor) | ${str.toFixed(1)} (${((str / mem) * 100).toFixed(1)} %) | ${(wait * 100).toFixed(2)} % |`);
-console.log(`\nshard-server CPU per batch: ${serverMs.toFixed(2)} ms (a step takes ${((batchSize / str) * 1000).toFixed(0)} ms)`);
+if (part !== 'stream') {
+  const wasm = median(ips.wasm!);
+  const cpu = median(ips.cpu!);
+  console.log('| backend | training images/s | ratio |');
+  console.log('|---|---|---|');
+  console.log(`| WASM (shardstream kernels) | ${wasm.toFixed(1)} | ${(wasm / cpu).toFixed(1)}× |`);
+  console.log(`| pure-JS CPU | ${cpu.toFixed(1)} | 1.0× |`);
+}
+if (part !== 'backends') {
+  const mem = median(memoryRuns);
+  const str = median(streamRuns.map((r) => r.ips));
+  const wait = median(streamRuns.map((r) => r.wait));
+  const serverMs = median(streamRuns.map((r) => r.serverMs));
+  console.log(`\n| data source (WASM, steps interleaved) | training images/s | time waiting for data |`);
+  console.log('|---|---|---|');
+  console.log(`| batches already in memory | ${mem.toFixed(1)} | 0 % |`);
+  console.log(`| local shard-server stream (format=tensor) | ${str.toFixed(1)} (${((str / mem) * 100).toFixed(1)} %) | ${(wait * 100).toFixed(2)} % |`);
+  console.log(`\nshard-server CPU per batch: ${serverMs.toFixed(2)} ms (a step takes ${((batchSize / str) * 1000).toFixed(0)} ms)`);
+}
