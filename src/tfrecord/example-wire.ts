@@ -141,8 +141,9 @@ export function planExample(example: Example): ExamplePlan {
 }
 
 /**
- * Serialize `example` into `buf` at `pos` (features in insertion order; floats and int64s
- * packed, as TensorFlow writes them); returns the position after it. `buf` needs `plan.size` bytes of room.
+ * Serialize the Example that `plan` was made from into `buf` at `pos` (features in insertion
+ * order; floats and int64s packed, as TensorFlow writes them); returns the position after it.
+ * `buf` needs `plan.size` bytes of room.
  */
 export function writeExampleInto(plan: ExamplePlan, buf: Buffer, pos: number): number {
   const { keys, features, sizes } = plan;

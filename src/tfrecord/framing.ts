@@ -55,14 +55,15 @@ export function encodeRecords(records: Iterable<Uint8Array>): Buffer {
 
 /** Result of looking at the bytes at one position of a TFRecord buffer. */
 export type ParseResult =
-  | { readonly status: 'ok'; readonly dataStart: number; readonly dataEnd: number; readonly next: number }
+  | { readonly status: 'ok'; readonly data: Buffer; readonly next: number }
   | { readonly status: 'need'; readonly bytes: number }
   | { readonly status: 'corrupt'; readonly kind: CorruptionKind; readonly next?: number };
 
 /**
  * Parse the record that starts at `pos` of `buf` (which holds bytes up to `end`).
  * `need` means more bytes are required: `bytes` is the total count from `pos` that will do.
- * A `corrupt` data CRC comes with `next`, the position after the bad record (its length was trustworthy).
+ * `ok` gives the record's data as a view into `buf`. A `corrupt` data CRC comes with `next`, the
+ * position after the bad record (its length was trustworthy).
  */
 export function parseRecordAt(buf: Buffer, pos: number, end: number, verify: boolean): ParseResult {
   const available = end - pos;
@@ -73,12 +74,11 @@ export function parseRecordAt(buf: Buffer, pos: number, end: number, verify: boo
   if (high !== 0 || length > MAX_RECORD_BYTES) return { status: 'corrupt', kind: 'bad-length' };
   const total = length + FRAMING_BYTES;
   if (available < total) return { status: 'need', bytes: total };
-  const dataStart = pos + HEADER_BYTES;
-  const dataEnd = dataStart + length;
-  if (verify && buf.readUInt32LE(dataEnd) !== maskedCrc32c(buf.subarray(dataStart, dataEnd))) {
+  const data = buf.subarray(pos + HEADER_BYTES, pos + HEADER_BYTES + length);
+  if (verify && buf.readUInt32LE(pos + HEADER_BYTES + length) !== maskedCrc32c(data)) {
     return { status: 'corrupt', kind: 'data-crc', next: pos + total };
   }
-  return { status: 'ok', dataStart, dataEnd, next: pos + total };
+  return { status: 'ok', data, next: pos + total };
 }
 
 /** True when the 12 bytes at `pos` form a header whose length CRC checks out (used to re-synchronise). */

@@ -10,7 +10,7 @@ import { indexPathFor } from './writer.js';
  */
 export function unframeRecord(buf: Buffer, at: number, size: number, name: string, fileOffset: number, record: number): Buffer {
   const r = parseRecordAt(buf, at, Math.min(buf.length, at + size), true);
-  if (r.status === 'ok' && r.next === at + size) return buf.subarray(r.dataStart, r.dataEnd);
+  if (r.status === 'ok' && r.next === at + size) return r.data;
   const kind = r.status === 'corrupt' ? r.kind : r.status === 'need' ? 'truncated-data' : 'bad-length';
   throw new CorruptRecordError(name, fileOffset, record, kind);
 }

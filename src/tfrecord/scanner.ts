@@ -1,6 +1,5 @@
 import { CorruptRecordError } from '../core/errors.js';
-import { maskedCrc32c } from './crc32c.js';
-import { FRAMING_BYTES, HEADER_BYTES, isValidHeaderAt, MAX_RECORD_BYTES } from './framing.js';
+import { HEADER_BYTES, isValidHeaderAt, parseRecordAt } from './framing.js';
 
 /** One record read from a TFRecord source. `data` may share memory with a larger read buffer: copy it to keep it long. */
 export interface TFRecordEntry {
@@ -76,45 +75,42 @@ export class RecordScanner {
   /** The next complete record, or `undefined` when it needs more input (or the input is done). */
   next(): TFRecordEntry | undefined {
     for (;;) {
+      const pos = this.resyncing ? this.resync() : this.pos;
+      if (pos === undefined) return this.atEnd();
+      const r = parseRecordAt(this.buf, pos, this.buf.length, this.verify);
+      if (r.status === 'ok') {
+        this.pos = r.next;
+        return { data: r.data, offset: this.base + pos, index: this.index++ };
+      }
+      if (r.status === 'need') {
+        if (this.gather(r.bytes)) continue;
+        return this.atEnd();
+      }
+      if (r.next !== undefined) {
+        // A bad data CRC: the length was trustworthy (its CRC checked out), so go on after the record.
+        this.pos = r.next;
+        this.report(this.base + pos, r.kind);
+      } else {
+        // A header that cannot be trusted: look for the next good one.
+        this.pos = pos + 1;
+        this.resyncing = true;
+        this.report(this.base + pos, r.kind);
+      }
+    }
+  }
+
+  /** Move to the next header whose CRC checks out; `undefined` when the input so far has none. */
+  private resync(): number | undefined {
+    for (;;) {
       const buf = this.buf;
-      const end = buf.length;
       let pos = this.pos;
-      if (this.resyncing) {
-        while (pos + HEADER_BYTES <= end && !isValidHeaderAt(buf, pos, end)) pos++;
-        this.pos = pos;
-        if (pos + HEADER_BYTES > end) {
-          if (this.gather(HEADER_BYTES)) continue;
-          return this.atEnd();
-        }
+      while (pos + HEADER_BYTES <= buf.length && !isValidHeaderAt(buf, pos, buf.length)) pos++;
+      this.pos = pos;
+      if (pos + HEADER_BYTES <= buf.length) {
         this.resyncing = false;
+        return pos;
       }
-      if (end - pos < HEADER_BYTES) {
-        if (this.gather(HEADER_BYTES)) continue;
-        return this.atEnd();
-      }
-      if (this.verify && !isValidHeaderAt(buf, pos, end)) {
-        this.corruptAt(pos, 'length-crc');
-        continue;
-      }
-      const length = buf.readUInt32LE(pos);
-      if (buf.readUInt32LE(pos + 4) !== 0 || length > MAX_RECORD_BYTES) {
-        this.corruptAt(pos, 'bad-length');
-        continue;
-      }
-      const total = length + FRAMING_BYTES;
-      if (end - pos < total) {
-        if (this.gather(total)) continue;
-        return this.atEnd();
-      }
-      const dataStart = pos + HEADER_BYTES;
-      const data = buf.subarray(dataStart, dataStart + length);
-      this.pos = pos + total;
-      if (this.verify && buf.readUInt32LE(dataStart + length) !== maskedCrc32c(data)) {
-        // The length was trustworthy (its CRC checked out): go on after the record.
-        this.report(this.base + pos, 'data-crc');
-        continue;
-      }
-      return { data, offset: this.base + pos, index: this.index++ };
+      if (!this.gather(HEADER_BYTES)) return undefined;
     }
   }
 
@@ -164,13 +160,6 @@ export class RecordScanner {
     this.queuedBytes = 0;
     if (left > 0 && !this.resyncing) this.report(at, left < HEADER_BYTES ? 'truncated-header' : 'truncated-data');
     return undefined;
-  }
-
-  /** A header that cannot be trusted at `pos`: report it and look for the next good one. */
-  private corruptAt(pos: number, kind: CorruptRecordError['kind']): void {
-    this.report(this.base + pos, kind);
-    this.pos = pos + 1;
-    this.resyncing = true;
   }
 
   private report(offset: number, kind: CorruptRecordError['kind']): void {

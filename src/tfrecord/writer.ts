@@ -77,24 +77,30 @@ export class TFRecordWriter {
 
   /** Append one record; resolves once it is buffered (flushing when the buffer is full). */
   write(data: Uint8Array): Promise<void> {
-    const room = this.reserve(data.length);
-    if (room === READY) {
-      this.appended(writeRecordInto(this.buffer, this.used, data) - this.used);
-      return READY;
-    }
-    return room.then(() => {
-      this.appended(writeRecordInto(this.buffer, this.used, data) - this.used);
-    });
+    return this.append(data.length, () => writeRecordInto(this.buffer, this.used, data));
   }
 
   /** Append one tf.train.Example, encoded straight into the write buffer (no intermediate copy). */
   writeExample(example: Example): Promise<void> {
     const plan = planExample(example);
-    const put = (): void => {
+    return this.append(plan.size, () => {
       writeExampleInto(plan, this.buffer, this.used + HEADER_BYTES);
-      this.appended(frameInPlace(this.buffer, this.used, plan.size) - this.used);
+      return frameInPlace(this.buffer, this.used, plan.size);
+    });
+  }
+
+  /**
+   * Append a record of `length` data bytes that `frame` writes at `used` (returning where it
+   * ends), once there is room. Most records fit at once: they go in without a new promise.
+   */
+  private append(length: number, frame: () => number): Promise<void> {
+    const room = this.reserve(length);
+    const put = (): void => {
+      const size = frame() - this.used;
+      this.used += size;
+      this.indexBuilder.add(this.offset, size);
+      this.offset += size;
     };
-    const room = this.reserve(plan.size);
     if (room !== READY) return room.then(put);
     put();
     return READY;
@@ -112,13 +118,6 @@ export class TFRecordWriter {
     return this.flush().then(() => {
       if (size > this.buffer.length) this.buffer = Buffer.allocUnsafe(size);
     });
-  }
-
-  /** Account for a record of `size` bytes just framed at `used`. */
-  private appended(size: number): void {
-    this.used += size;
-    this.indexBuilder.add(this.offset, size);
-    this.offset += size;
   }
 
   /** Hand the full buffer to the disk and go on filling the other one (double buffering). */
