@@ -8,7 +8,8 @@
  *   1 client fetches all of them one after the other, 4 clients split them: bytes/s.
  * - shard-server (the built bin, a child process) streams `format=records` (1 stream = the epoch,
  *   4 streams = ranks 0..3 of world 4): bytes/s, as the first epoch after start (records come
- *   from the page cache into the record cache, each CRC-checked when first sent) and as a later epoch.
+ *   from the page cache into the record cache, each CRC-checked when first sent), the same after a
+ *   `--preload` (the data set read into the cache before the stream), and as a later epoch.
  * - `format=tensor`: images/s on raw shards, as a first pass (pixels and their CRCs go into the
  *   image cache) and as later epochs (from the image cache); then, on a server without image
  *   cache, raw shards and JPEG shards with every image decoded for every batch. JPEG decoding is
@@ -157,6 +158,8 @@ const nginx = findNginx() ? await startNginx({ root: ROOT, workers: 1 }) : undef
 if (!nginx) console.log('nginx is not installed (apt-get install -y nginx-light): no ratios');
 let server: ServerProcess | undefined;
 let rssA = 0;
+/** Seconds the last --preload of each data set took (from the server's log). */
+const preloadSeconds: Record<string, number> = {};
 let rssB = 0;
 /** A freshly started shard-server (the previous one stopped). */
 async function fresh(args: string[]): Promise<ServerProcess> {
@@ -207,6 +210,15 @@ try {
         const r = await measure([s.pid], [() => drain(streamUrl(s.url)({ dataset: ds, batch_size: BATCH, epoch }))]);
         record(`shard-server records, ${kind}, 1st epoch after start${verify ? '' : ', --no-verify-records'}`, 1, r, { baseline: `nginx, ${kind} shard files|1` });
       }
+      {
+        // The same first epoch on a server started with --preload, once its log says the data set is in the cache.
+        const s = await fresh([...serverArgs(2048), '--preload']);
+        const line = new RegExp(`dataset ${ds} preloaded: .* in ([\\d.]+) s`);
+        for (let i = 0; i < 1200 && !line.test(s.stderr()); i++) await new Promise((r) => setTimeout(r, 50));
+        preloadSeconds[kind] = Number(line.exec(s.stderr())?.[1]);
+        const r = await measure([s.pid], [() => drain(streamUrl(s.url)({ dataset: ds, batch_size: BATCH, epoch }))]);
+        record(`shard-server records, ${kind}, 1st epoch after start with --preload (preload done)`, 1, r, { baseline: `nginx, ${kind} shard files|1` });
+      }
       const s = server!;
       for (const clients of [1, 4]) {
         const e = epoch + clients;
@@ -235,6 +247,7 @@ try {
       rssB = await rssOf(s.url);
     }
   }
+  console.log(`\n--preload took ${preloadSeconds.raw} s for the raw data set, ${preloadSeconds.jpeg} s for the JPEG one (the other data sets in the folder are preloaded too, in folder order)`);
   console.log(`\nserver RSS: ${(rssA / MB).toFixed(0)} MB with both caches holding the data sets, ${(rssB / MB).toFixed(0)} MB without image cache`);
 } finally {
   await server?.stop('SIGTERM');

@@ -21,6 +21,7 @@ interface Options {
   stallTimeout: number;
   retryAfter: number;
   accessLog: boolean;
+  preload: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -37,6 +38,7 @@ const program = createProgram('shard-server', 'Serve TFRecord shard sets over HT
   .option('--cache-mb <MiB>', 'record cache shared by all streams (0 disables it)', parseCount, DEFAULT_LIMITS.cacheBytes / MiB)
   .option('--image-cache-mb <MiB>', 'decoded images kept for format=tensor streams (0 disables it)', parseCount, DEFAULT_LIMITS.imageCacheBytes / MiB)
   .option('--decode-concurrency <n>', 'images decoded at once over all streams', parsePositive, DEFAULT_LIMITS.decodeConcurrency)
+  .option('--preload', 'once listening, read every dataset that fits in the record cache into it, so even the first epoch is served from memory', false)
   .option('--no-verify-records', 'do not check the CRCs of records read from disk (clients still check them)')
   .option('--max-ranges <n>', 'most ranges in one multipart response; more get the whole file', parsePositive, DEFAULT_LIMITS.maxRanges)
   .option('--request-timeout <s>', 'seconds to receive a whole request', parsePositive, DEFAULT_LIMITS.requestTimeoutMs / 1000)
@@ -66,6 +68,7 @@ const program = createProgram('shard-server', 'Serve TFRecord shard sets over HT
       port: opts.port,
       ...(opts.token ? { token: opts.token } : {}),
       ...(opts.accessLog ? {} : { accessLog: false }),
+      preload: opts.preload,
       ...limits,
     });
     const out: string[] = [`shard-server listening on ${server.url}${opts.token ? ' (bearer token required)' : ''}`];

@@ -61,6 +61,8 @@ export class Counter implements Metric {
   }
 
   lines(): string[] {
+    // A counter without labels is exposed from the start (at 0), as Prometheus clients do.
+    if (this.values.size === 0 && this.labelNames.length === 0) return [`${this.name} 0`];
     return [...this.values.values()].map((e) => `${this.name}${formatLabels(this.labelNames, e.labels)} ${formatValue(e.value)}`);
   }
 }

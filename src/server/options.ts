@@ -44,8 +44,14 @@ export interface ShardServerOptions extends ShardServerLimits {
   readonly token?: string;
   /** Receives one access-log line per request; `false` for none. @default a line on stdout */
   readonly accessLog?: ((line: string) => void) | false;
-  /** Receives server events worth a log line (stream failures). @default a line on stderr */
+  /** Receives server events worth a log line (stream failures, preloads). @default a line on stderr */
   readonly log?: (line: string) => void;
+  /**
+   * Once listening, read every dataset that fits in the record cache into it (in the background,
+   * dataset by dataset while they fit), checking each record: the first epoch is then served
+   * from memory, like later ones. @default false
+   */
+  readonly preload?: boolean;
 }
 
 /** The defaults of {@link ShardServerLimits}. */

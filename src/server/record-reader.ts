@@ -1,3 +1,4 @@
+import type { CorruptRecordError } from '../core/errors.js';
 import { coalesceReads, type RecordTable } from '../shards/record-table.js';
 import type { Dataset, ShardFile } from './catalog.js';
 import { LruCache } from './lru.js';
@@ -26,6 +27,15 @@ export interface RecordReaderOptions {
 }
 
 const UID_FACTOR = 2 ** 32;
+
+/** What {@link RecordReader.preload} did. */
+export interface PreloadResult {
+  readonly records: number;
+  readonly bytes: number;
+  /** Records that failed their check (streams that ask for them fail, naming the first). */
+  readonly corrupt: number;
+  readonly firstError: CorruptRecordError | undefined;
+}
 
 /**
  * Fetches framed records (header, data and CRC, as in the shard) by global id: from the shared
@@ -62,6 +72,11 @@ export class RecordReader {
     this.segmentBytes = Math.max(this.blockBytes, options.segmentBytes ?? 16 * 1024 * 1024);
   }
 
+  /** Bytes the cache may hold. */
+  get capacity(): number {
+    return this.cache.capacity;
+  }
+
   /** Bytes the cache holds. */
   get cachedBytes(): number {
     return this.cache.bytes;
@@ -88,12 +103,51 @@ export class RecordReader {
       if (r instanceof Error) failure ??= r;
       else out[slot] = r;
     };
-    const misses = dataset.bytes <= this.cache.capacity ? this.readFromSegments(dataset, table, ids, take, waits) : this.readRecords(dataset, table, ids, take, waits);
+    const misses = this.fits(dataset) ? this.readFromSegments(dataset, table, ids, take, waits) : this.readRecords(dataset, table, ids, take, waits);
     if (ids.length > misses) this.metrics.cacheHits.inc({}, ids.length - misses);
     if (misses > 0) this.metrics.cacheMisses.inc({}, misses);
     await Promise.all(waits);
     if (failure) throw failure;
     return out;
+  }
+
+  /** Whether all of `dataset` fits in the cache (its records are then cached by segment). */
+  fits(dataset: Dataset): boolean {
+    return dataset.bytes <= this.cache.capacity;
+  }
+
+  /**
+   * Read all of `dataset` (which must {@link fits fit}) into the cache, shard by shard, segment
+   * by segment, checking every record as a stream would the first time it asks for it: an epoch
+   * after it is served from memory. Stops early, with what it did so far, once `stop()` is true.
+   */
+  async preload(dataset: Dataset, stop: () => boolean = () => false): Promise<PreloadResult> {
+    if (!this.fits(dataset)) throw new Error(`${dataset.name}: ${dataset.bytes} bytes do not fit in a record cache of ${this.cache.capacity}`);
+    let records = 0;
+    let bytes = 0;
+    let corrupt = 0;
+    let firstError: CorruptRecordError | undefined;
+    for (const shard of dataset.shards.values()) {
+      const { offsets } = shard.index;
+      for (let position = 0; position < offsets.length && !stop(); ) {
+        const run = this.segment(shard, offsets[position]!);
+        const reads: Promise<void>[] = [];
+        for (let block = 0; block < run.blocks; block++) {
+          if (!run.isRead(block)) reads.push(run.reading(block) ?? this.readBlock(run, block));
+        }
+        await Promise.all(reads);
+        for (let p = run.first; p < run.first + run.count; p++) {
+          const r = run.record(p);
+          if (r instanceof Error) {
+            corrupt++;
+            firstError ??= r;
+          } else bytes += r.length;
+        }
+        records += run.count;
+        position = run.first + run.count;
+      }
+    }
+    return { records, bytes, corrupt, firstError };
   }
 
   /** {@link read} for a dataset that fits in the cache: records from their segment, reading the blocks missing. Returns the misses. */

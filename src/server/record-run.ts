@@ -62,6 +62,11 @@ export class RecordRun {
     return { at: offsets[a]! - base, length: offsets[b - 1]! + sizes[b - 1]! - offsets[a]!, offset: offsets[a]! };
   }
 
+  /** Blocks of the run. */
+  get blocks(): number {
+    return this.filled.length;
+  }
+
   /** Whether block `block` has been read. */
   isRead(block: number): boolean {
     return this.filled[block]! >= 0;

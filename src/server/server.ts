@@ -11,6 +11,7 @@ import { Limiter } from './limiter.js';
 import { LruCache } from './lru.js';
 import { resolveLimits, type ShardServerLimits, type ShardServerOptions } from './options.js';
 import { PermutationCache } from './permutation-cache.js';
+import { preloadDatasets } from './preload.js';
 import { RecordReader } from './record-reader.js';
 import { registerFileRoutes } from './routes/files.js';
 import { registerMetaRoutes } from './routes/meta.js';
@@ -139,6 +140,7 @@ export async function createShardServer(options: ShardServerOptions): Promise<Sh
     await catalog.close();
     throw error;
   }
+  const preloading = options.preload ? preloadDatasets(catalog, reader, log, () => closing) : undefined;
   const address = app.server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closed: Promise<void> | undefined;
@@ -171,6 +173,7 @@ export async function createShardServer(options: ShardServerOptions): Promise<Sh
         const grace = setTimeout(() => connections.destroyAll(), CLOSE_GRACE_MS);
         await closeApp;
         clearTimeout(grace);
+        await preloading;
         await catalog.close();
       })();
       return closed;

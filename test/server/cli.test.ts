@@ -63,6 +63,28 @@ describe('shard-server bin', () => {
     expect(proc.stdout()).toContain('SIGINT, closing');
   });
 
+  it('--preload reads every dataset that fits into the record cache: the first epoch is all cache hits', async () => {
+    const metric = async (url: string, name: string): Promise<number> => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${url}/metrics`)).text())?.[1]);
+    const bytes = set.manifest.partitions.reduce((n, p) => n + p.shards.reduce((m, x) => m + x.bytes, 0), 0);
+    const proc = await startServerProcess(['--data', set.dir, '--no-access-log', '--preload']);
+    const tooSmall = await startServerProcess(['--data', set.dir, '--no-access-log', '--preload', '--cache-mb', '0']);
+    try {
+      for (let i = 0; i < 250 && !proc.stderr().includes('preloaded'); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(proc.stderr()).toMatch(new RegExp(`shard-server: dataset synth preloaded: 64 records, ${(bytes / 1e6).toFixed(1)} MB in [\\d.]+ s\n`));
+      expect(await metric(proc.url, 'shardstream_disk_read_bytes_total')).toBe(bytes);
+      const res = await fetchStream(proc.url, { batch_size: 16, seed: 3 });
+      expect(await synthIds(res.body)).toHaveLength(64);
+      expect(await metric(proc.url, 'shardstream_record_cache_misses_total')).toBe(0);
+      expect(await metric(proc.url, 'shardstream_record_cache_hits_total')).toBe(64);
+      expect(await metric(proc.url, 'shardstream_disk_read_bytes_total')).toBe(bytes);
+      for (let i = 0; i < 250 && !tooSmall.stderr().includes('preloaded'); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(tooSmall.stderr()).toContain(`dataset synth not preloaded: its ${(bytes / 1e6).toFixed(1)} MB do not fit in the 0.0 MB of record cache left (--cache-mb)`);
+    } finally {
+      expect(await proc.stop('SIGTERM')).toBe(0);
+      expect(await tooSmall.stop('SIGTERM')).toBe(0);
+    }
+  });
+
   it('takes the token from SHARDSTREAM_TOKEN', async () => {
     const proc = await startServerProcess(['--data', set.dir], { SHARDSTREAM_TOKEN: 'from-env' });
     try {

@@ -133,4 +133,37 @@ describe('RecordReader', () => {
     expect((error as CorruptRecordError).kind).toBe('truncated-data');
     expect(await reader.read(ds, table, [14])).toEqual([await framed(s, 14)]);
   });
+
+  it('preload reads and checks a whole dataset once; every read after it is a cache hit', async () => {
+    const { catalog: cat, set: s } = await open({ corrupt: 20 });
+    const ds = cat.get('synth')!;
+    const table = await ds.table(PARTITIONS);
+    const metrics = counters();
+    const reader = new RecordReader({ cacheBytes: 1 << 20, metrics, ...SMALL });
+    const loc = s.locate(20);
+    const result = await reader.preload(ds);
+    expect(result.records).toBe(s.records);
+    expect(result.corrupt).toBe(1);
+    expect(result.firstError?.message).toBe(`${loc.shard} @ byte ${loc.offset}: record 4: data CRC mismatch`);
+    expect(result.bytes).toBe(ds.bytes - loc.size);
+    expect(metrics.totals.diskBytes).toBe(ds.bytes);
+    expect([reader.cachedRecords, reader.cachedBytes]).toEqual([s.records, ds.bytes]);
+    const good = Array.from({ length: s.records }, (_, id) => id).filter((id) => id !== 20);
+    const records = await reader.read(ds, table, good);
+    for (let i = 0; i < good.length; i += 7) expect(records[i]).toEqual(await framed(s, good[i]!));
+    expect([metrics.totals.hits, metrics.totals.misses, metrics.totals.diskBytes]).toEqual([good.length, 0, ds.bytes]);
+    await expect(reader.read(ds, table, [20])).rejects.toThrow(result.firstError!.message);
+  });
+
+  it('preload stops when told to, and refuses a dataset larger than the cache', async () => {
+    const { catalog: cat, set: s } = await open();
+    const ds = cat.get('synth')!;
+    const reader = new RecordReader({ cacheBytes: 1 << 20, metrics: counters(), ...SMALL });
+    const part = await reader.preload(ds, () => reader.cachedRecords > 0);
+    expect(part.records).toBeGreaterThan(0);
+    expect(part.records).toBeLessThan(s.records);
+    const small = new RecordReader({ cacheBytes: 2000, metrics: counters(), ...SMALL });
+    expect(small.fits(ds)).toBe(false);
+    await expect(small.preload(ds)).rejects.toThrow(`synth: ${ds.bytes} bytes do not fit in a record cache of 2000`);
+  });
 });

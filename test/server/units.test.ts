@@ -157,6 +157,15 @@ describe('served files', () => {
 });
 
 describe('MetricsRegistry', () => {
+  it('exposes a counter without labels at 0 before its first increment; a labelled one has no sample yet', () => {
+    const reg = new MetricsRegistry();
+    const plain = reg.register(new Counter('a_total', 'Plain.'));
+    reg.register(new Counter('b_total', 'Labelled.', ['route']));
+    expect(reg.expose()).toBe(['# HELP a_total Plain.', '# TYPE a_total counter', 'a_total 0', '# HELP b_total Labelled.', '# TYPE b_total counter', ''].join('\n'));
+    plain.inc();
+    expect(reg.expose()).toContain('\na_total 1\n');
+  });
+
   it('writes the Prometheus text format', () => {
     const reg = new MetricsRegistry();
     const c = reg.register(new Counter('x_total', 'Things\ncounted.', ['route']));
