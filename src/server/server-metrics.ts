@@ -35,7 +35,7 @@ export function createServerMetrics(cache: { readonly bytes: number; readonly si
     streamErrors: r(new Counter('shardstream_stream_errors_total', 'Streams that ended early, by reason (client_gone, stalled, bad_data, internal).', ['reason'])),
     cacheHits: r(new Counter('shardstream_record_cache_hits_total', 'Records served from the shared record cache (or from a read already in flight).')),
     cacheMisses: r(new Counter('shardstream_record_cache_misses_total', 'Records read from disk.')),
-    diskReadBytes: r(new Counter('shardstream_disk_read_bytes_total', 'Bytes read from shard files for streams.')),
+    diskReadBytes: r(new Counter('shardstream_disk_read_bytes_total', 'Bytes read from shard files for streams and --preload.')),
     imageCacheHits: r(new Counter('shardstream_image_cache_hits_total', 'Images of tensor batches found decoded in the image cache.')),
     decodedImages: r(new Counter('shardstream_decoded_images_total', 'Images decoded for format=tensor (image cache misses), by encoding.', ['encoding'])),
     decodeSeconds: r(new Histogram('shardstream_decode_seconds', 'Wall time to decode the images of one tensor batch that were not in the image cache.', [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10])),
