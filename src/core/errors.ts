@@ -97,3 +97,23 @@ function typeOf(value: unknown): string {
   if (Array.isArray(value)) return 'array';
   return typeof value;
 }
+
+/** Writing a file failed (disk full, descriptor gone, …): names the file, keeps the system error as `cause`. */
+export class WriteFailedError extends ShardstreamError {
+  readonly file: string;
+  /** The system error code, e.g. `ENOSPC`, when there is one. */
+  readonly errno: string | undefined;
+
+  constructor(file: string, message: string, errno: string | undefined, options?: { cause?: unknown }) {
+    super('ERR_WRITE_FAILED', `${file}: write failed: ${message}`, options);
+    this.file = file;
+    this.errno = errno;
+  }
+
+  /** Wrap an error thrown while writing `file` (once: a WriteFailedError passes through). */
+  static from(file: string, error: unknown): WriteFailedError {
+    if (error instanceof WriteFailedError) return error;
+    const { message, code } = error as NodeJS.ErrnoException;
+    return new WriteFailedError(file, message, code, { cause: error });
+  }
+}

@@ -30,7 +30,7 @@ const TAG_1_VARINT = (1 << 3) | WIRE_VARINT;
 const TAG_1_I32 = (1 << 3) | WIRE_I32;
 
 /** Shared bigints for small int64 values (labels, sizes, ids): no allocation for them. */
-const SMALL_INT64: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+export const SMALL_INT64: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
 
 /** Where a multi-byte read ended, and the record's name for errors. */
 interface ReadState {

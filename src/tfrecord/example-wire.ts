@@ -44,8 +44,9 @@ export function writeVarint(buf: Buffer, pos: number, n: number): number {
 }
 
 function int64Size(v: bigint): number {
-  if (v >= 0n && v < 0x8000_0000n) return varintSize(Number(v));
   if (v < 0n) return 10;
+  if (v < 0x80n) return 1; // labels, small sizes: one comparison fewer
+  if (v < 0x8000_0000n) return varintSize(Number(v));
   let u = v;
   let size = 1;
   while (u >= 0x80n) {
@@ -84,60 +85,88 @@ function keyBytes(key: string): Uint8Array {
   return bytes;
 }
 
-/** Size of the list message's payload (the body of BytesList / FloatList / Int64List). */
-function listBodySize(f: Feature): number {
+/** Size of the payload of a packed list (FloatList / Int64List values). */
+function packedSize(f: Feature): number {
   switch (f.kind) {
-    case 'bytes': {
+    case 'bytes':
+      return 0;
+    case 'float':
+      return f.value.length * 4;
+    case 'int64': {
       let n = 0;
-      for (const v of f.value) n += 1 + varintSize(v.length) + v.length;
+      for (const v of f.value) n += int64Size(v);
       return n;
     }
-    case 'float':
-      return f.value.length === 0 ? 0 : 1 + varintSize(f.value.length * 4) + f.value.length * 4;
-    case 'int64':
-      return f.value.length === 0 ? 0 : 1 + varintSize(int64sSize(f.value)) + int64sSize(f.value);
   }
 }
 
-function int64sSize(values: readonly bigint[]): number {
-  let n = 0;
-  for (const v of values) n += int64Size(v);
-  return n;
+/** Size of the list message's payload (the body of BytesList / FloatList / Int64List), given its packed size. */
+function listBodySize(f: Feature, packed: number): number {
+  if (f.kind === 'bytes') {
+    let n = 0;
+    for (const v of f.value) n += 1 + varintSize(v.length) + v.length;
+    return n;
+  }
+  return f.value.length === 0 ? 0 : 1 + varintSize(packed) + packed;
 }
 
-/** What {@link writeExampleInto} needs, worked out once. */
+/** Below this many bytes a value is copied byte by byte: `set` costs more than the loop (file names, formats). */
+const SMALL_COPY = 64;
+
+/** Numbers {@link planExample} keeps per feature, in `sizes`. */
+const SIZES_PER_FEATURE = 4;
+
+/**
+ * What {@link writeExampleInto} needs, worked out once. A writer keeps one and plans each
+ * Example into it (see {@link newExamplePlan}): no allocation per record.
+ */
 export interface ExamplePlan {
   /** Serialized size of the whole Example. */
-  readonly size: number;
-  readonly featuresSize: number;
-  /** Per feature, in order: its key's UTF-8 bytes and the feature. */
-  readonly keys: readonly Uint8Array[];
-  readonly features: readonly Feature[];
-  /** Per feature: list body, Feature message and map entry sizes. */
-  readonly sizes: readonly number[];
+  size: number;
+  featuresSize: number;
+  /** Features planned: the first `count` entries of the arrays below are this Example's. */
+  count: number;
+  /** Per feature, in order: its key, the key's UTF-8 bytes and the feature. */
+  readonly names: string[];
+  readonly keys: Uint8Array[];
+  readonly features: Feature[];
+  /** Per feature: list body, Feature message, map entry and packed payload sizes. */
+  readonly sizes: number[];
 }
 
-/** Size an Example for {@link writeExampleInto}. */
-export function planExample(example: Example): ExamplePlan {
+/** An empty plan to reuse with {@link planExample}. */
+export function newExamplePlan(): ExamplePlan {
+  return { size: 0, featuresSize: 0, count: 0, names: [], keys: [], features: [], sizes: [] }; // not an Int32Array: it would have to grow
+}
+
+/** Size an Example for {@link writeExampleInto}, into `plan` (a new one unless given). */
+export function planExample(example: Example, plan: ExamplePlan = newExamplePlan()): ExamplePlan {
+  const { keys, features, sizes } = plan;
   const names = Object.keys(example);
-  const keys = new Array<Uint8Array>(names.length);
-  const features = new Array<Feature>(names.length);
-  const sizes = new Array<number>(names.length * 3); // not an Int32Array: allocating one costs ~0.7 µs
   let featuresSize = 0;
   for (let i = 0; i < names.length; i++) {
-    const key = keyBytes(names[i]!);
-    const feature = example[names[i]!]!;
-    const list = listBodySize(feature);
+    const name = names[i]!;
+    // a writer's Examples mostly have the same keys in the same order as the one before
+    const key = plan.names[i] === name ? keys[i]! : keyBytes(name);
+    plan.names[i] = name;
+    const feature = example[name]!;
+    const packed = packedSize(feature);
+    const list = listBodySize(feature, packed);
     const featureSize = 1 + varintSize(list) + list;
     const entry = 1 + varintSize(key.length) + key.length + 1 + varintSize(featureSize) + featureSize;
     keys[i] = key;
     features[i] = feature;
-    sizes[i * 3] = list;
-    sizes[i * 3 + 1] = featureSize;
-    sizes[i * 3 + 2] = entry;
+    const s = i * SIZES_PER_FEATURE;
+    sizes[s] = list;
+    sizes[s + 1] = featureSize;
+    sizes[s + 2] = entry;
+    sizes[s + 3] = packed;
     featuresSize += 1 + varintSize(entry) + entry;
   }
-  return { size: 1 + varintSize(featuresSize) + featuresSize, featuresSize, keys, features, sizes };
+  plan.count = names.length;
+  plan.featuresSize = featuresSize;
+  plan.size = 1 + varintSize(featuresSize) + featuresSize;
+  return plan;
 }
 
 /**
@@ -150,25 +179,27 @@ export function writeExampleInto(plan: ExamplePlan, buf: Buffer, pos: number): n
   let p = pos;
   buf[p++] = TAG_1_LEN;
   p = writeVarint(buf, p, plan.featuresSize);
-  for (let i = 0; i < keys.length; i++) {
+  for (let i = 0; i < plan.count; i++) {
     const key = keys[i]!;
     const f = features[i]!;
+    const s = i * SIZES_PER_FEATURE;
     buf[p++] = TAG_1_LEN;
-    p = writeVarint(buf, p, sizes[i * 3 + 2]!);
+    p = writeVarint(buf, p, sizes[s + 2]!);
     buf[p++] = TAG_1_LEN;
     p = writeVarint(buf, p, key.length);
-    for (let k = 0; k < key.length; k++) buf[p + k] = key[k]!;
+    for (let k = 0; k < key.length; k++) buf[p + k] = key[k]!; // keys are short: see keyBytes
     p += key.length;
     buf[p++] = TAG_2_LEN;
-    p = writeVarint(buf, p, sizes[i * 3 + 1]!);
+    p = writeVarint(buf, p, sizes[s + 1]!);
     buf[p++] = f.kind === 'bytes' ? TAG_1_LEN : f.kind === 'float' ? TAG_2_LEN : TAG_3_LEN;
-    p = writeVarint(buf, p, sizes[i * 3]!);
+    p = writeVarint(buf, p, sizes[s]!);
     switch (f.kind) {
       case 'bytes':
         for (const v of f.value) {
           buf[p++] = TAG_1_LEN;
           p = writeVarint(buf, p, v.length);
-          buf.set(v, p);
+          if (v.length < SMALL_COPY) for (let k = 0; k < v.length; k++) buf[p + k] = v[k]!;
+          else buf.set(v, p);
           p += v.length;
         }
         break;
@@ -182,7 +213,7 @@ export function writeExampleInto(plan: ExamplePlan, buf: Buffer, pos: number): n
       case 'int64':
         if (f.value.length > 0) {
           buf[p++] = TAG_1_LEN;
-          p = writeVarint(buf, p, int64sSize(f.value));
+          p = writeVarint(buf, p, sizes[s + 3]!);
           for (const v of f.value) p = writeInt64(buf, p, v);
         }
         break;

@@ -29,7 +29,16 @@ export function writeRecordInto(target: Buffer, offset: number, data: Uint8Array
  * a record straight into its buffer.
  */
 export function frameInPlace(target: Buffer, offset: number, length: number): number {
-  writeHeader(target, offset, length);
+  writeLength(target, offset, length);
+  return sealRecordAt(target, offset, length);
+}
+
+/**
+ * Fill in both CRCs of the record at `offset` of `target`, whose length (`length` data bytes)
+ * and data are there already; returns the offset after the record.
+ */
+export function sealRecordAt(target: Buffer, offset: number, length: number): number {
+  target.writeUInt32LE(maskCrc(crc32cRange(target, offset, offset + 8)), offset + 8);
   const end = offset + HEADER_BYTES + length;
   target.writeUInt32LE(maskedCrc32c(target.subarray(offset + HEADER_BYTES, end)), end);
   return end + FOOTER_BYTES;
@@ -37,9 +46,14 @@ export function frameInPlace(target: Buffer, offset: number, length: number): nu
 
 /** Write the 12-byte header (length and its masked CRC) for a record of `length` bytes. */
 export function writeHeader(target: Buffer, offset: number, length: number): void {
+  writeLength(target, offset, length);
+  target.writeUInt32LE(maskCrc(crc32cRange(target, offset, offset + 8)), offset + 8);
+}
+
+/** Write the uint64 length that starts a record's header (its CRC comes after, from {@link writeHeader} or a chunk sealer). */
+export function writeLength(target: Buffer, offset: number, length: number): void {
   target.writeUInt32LE(length >>> 0, offset);
   target.writeUInt32LE(Math.floor(length / 0x1_0000_0000), offset + 4);
-  target.writeUInt32LE(maskCrc(crc32cRange(target, offset, offset + 8)), offset + 8);
 }
 
 /** Frame several records into one buffer. */

@@ -1,11 +1,13 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Example } from './example.js';
-import { planExample, writeExampleInto } from './example-wire.js';
-import { FRAMING_BYTES, frameInPlace, HEADER_BYTES, MAX_RECORD_BYTES, writeRecordInto } from './framing.js';
+import { newExamplePlan, planExample, writeExampleInto, type ExamplePlan } from './example-wire.js';
+import { FRAMING_BYTES, HEADER_BYTES, MAX_RECORD_BYTES, writeLength } from './framing.js';
+import { sealChunk } from './chunk-seal.js';
+import { allocChunk, ChunkWriter } from './chunk-writer.js';
 import { formatIndex, IndexBuilder, type RecordIndex } from './record-index.js';
-import { InvalidParameterError } from '../core/errors.js';
+import { InvalidParameterError, WriteFailedError } from '../core/errors.js';
 
 /** What a closed writer wrote. */
 export interface WrittenFile {
@@ -24,7 +26,7 @@ export interface HashedFile extends WrittenFile {
 
 /** Options of {@link TFRecordWriter.create}. */
 export interface WriterOptions {
-  /** Size of each of the two write buffers. @default 1 MiB */
+  /** Size of each write buffer (the chunk the worker seals and writes at once). @default 1 MiB */
   readonly bufferSize?: number;
   /** fsync before close resolves, so the file is on disk when a shard is renamed into place. @default true */
   readonly sync?: boolean;
@@ -35,33 +37,40 @@ export interface WriterOptions {
 /** The promise of a write that is done already (shared: resolved promises cannot change). */
 const READY: Promise<void> = Promise.resolve();
 
-/** Writes uncompressed TFRecord files, keeping the index and sha256 as it goes. */
+/**
+ * Writes uncompressed TFRecord files, keeping the index and sha256 as it goes.
+ *
+ * This thread only encodes records into the write buffer (each with its length, CRC slots left
+ * empty). A full buffer goes to a worker thread, started on the first one, that fills in the
+ * CRCs ({@link sealChunk}), hashes and writes it; small files never start one and are sealed
+ * here at close.
+ */
 export class TFRecordWriter {
   private buffer: Buffer;
-  /** The other buffer: the one being written to disk while records fill `buffer`. */
-  private spare: Buffer;
-  private inFlight: Promise<unknown> | undefined;
   private used = 0;
-  private offset = 0;
-  private readonly hash: Hash | undefined;
+  /** File offset of `buffer[0]`. */
+  private flushed = 0;
+  private readonly plan: ExamplePlan = newExamplePlan();
   private readonly indexBuilder = new IndexBuilder();
+  private chunks: ChunkWriter | undefined;
   private closed = false;
 
   private constructor(
     private readonly handle: FileHandle,
     readonly path: string,
-    bufferSize: number,
+    private readonly bufferSize: number,
     private readonly sync: boolean,
-    sha256: boolean,
+    private readonly sha256: boolean,
   ) {
-    this.buffer = Buffer.allocUnsafe(bufferSize);
-    this.spare = Buffer.allocUnsafe(bufferSize);
-    this.hash = sha256 ? createHash('sha256') : undefined;
+    this.buffer = allocChunk(bufferSize);
   }
 
-  /** Create (truncate) `path` for writing. */
+  /**
+   * Create (truncate) `path` for writing. It must be a file the writer can write at offsets and
+   * read back (a regular file or a device like `/dev/null`; not a pipe).
+   */
   static async create(path: string, options: WriterOptions = {}): Promise<TFRecordWriter> {
-    const handle = await open(path, 'w');
+    const handle = await open(path, 'w+'); // read too: the chunk worker hashes what was written before it booted
     return new TFRecordWriter(handle, path, options.bufferSize ?? 1024 * 1024, options.sync ?? true, options.sha256 ?? true);
   }
 
@@ -72,81 +81,104 @@ export class TFRecordWriter {
 
   /** Bytes written so far (including buffered ones). */
   get bytes(): number {
-    return this.offset;
+    return this.flushed + this.used;
   }
 
   /** Append one record; resolves once it is buffered (flushing when the buffer is full). */
   write(data: Uint8Array): Promise<void> {
-    return this.append(data.length, () => writeRecordInto(this.buffer, this.used, data));
+    const room = this.reserve(data.length);
+    if (room === READY) this.putRecord(data);
+    return room;
   }
 
   /** Append one tf.train.Example, encoded straight into the write buffer (no intermediate copy). */
   writeExample(example: Example): Promise<void> {
-    const plan = planExample(example);
-    return this.append(plan.size, () => {
-      writeExampleInto(plan, this.buffer, this.used + HEADER_BYTES);
-      return frameInPlace(this.buffer, this.used, plan.size);
-    });
+    const room = this.reserve(planExample(example, this.plan).size);
+    if (room === READY) this.putExample(this.plan);
+    return room;
+  }
+
+  private putRecord(data: Uint8Array): void {
+    this.buffer.set(data, this.used + HEADER_BYTES);
+    this.put(data.length);
+  }
+
+  private putExample(plan: ExamplePlan): void {
+    writeExampleInto(plan, this.buffer, this.used + HEADER_BYTES);
+    this.put(plan.size);
+  }
+
+  /** Frame the `length` data bytes just put after the header slot at `used` (the sealer adds the CRCs). */
+  private put(length: number): void {
+    writeLength(this.buffer, this.used, length);
+    const size = length + FRAMING_BYTES;
+    this.indexBuilder.add(this.flushed + this.used, size);
+    this.used += size;
   }
 
   /**
-   * Append a record of `length` data bytes that `frame` writes at `used` (returning where it
-   * ends), once there is room. Most records fit at once: they go in without a new promise.
-   */
-  private append(length: number, frame: () => number): Promise<void> {
-    const room = this.reserve(length);
-    const put = (): void => {
-      const size = frame() - this.used;
-      this.used += size;
-      this.indexBuilder.add(this.offset, size);
-      this.offset += size;
-    };
-    if (room !== READY) return room.then(put);
-    put();
-    return READY;
-  }
-
-  /**
-   * Make room in the buffer for a record of `length` data bytes. Returns {@link READY} when
-   * there is room already: most records go in without a new promise or an async function.
+   * Make room in the buffer for a record of `length` data bytes, flushing it when full (that
+   * never waits: see {@link ChunkWriter}). Returns {@link READY}, or the rejection to return.
    */
   private reserve(length: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`${this.path}: write after close`));
+    if (this.chunks?.failure) return Promise.reject(this.chunks.failure);
     if (length > MAX_RECORD_BYTES) return Promise.reject(new InvalidParameterError('record', `at most ${MAX_RECORD_BYTES} bytes`, `${length} bytes`));
     const size = length + FRAMING_BYTES;
     if (this.used + size <= this.buffer.length) return READY;
-    return this.flush().then(() => {
-      if (size > this.buffer.length) this.buffer = Buffer.allocUnsafe(size);
-    });
+    try {
+      this.flush();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (size > this.buffer.length) this.buffer = allocChunk(size);
+    return READY;
   }
 
-  /** Hand the full buffer to the disk and go on filling the other one (double buffering). */
-  private async flush(): Promise<void> {
+  /** Hand the full buffer to the chunk writer (starting its worker the first time) and go on with an empty one. */
+  private flush(): void {
     if (this.used === 0) return;
-    const chunk = this.buffer.subarray(0, this.used);
-    this.hash?.update(chunk);
-    await this.inFlight; // the spare buffer is free once its write is done
-    this.inFlight = this.handle.write(chunk, 0, chunk.length);
-    [this.buffer, this.spare] = [this.spare, this.buffer];
+    this.chunks ??= new ChunkWriter(this.path, this.handle.fd, this.sha256, this.bufferSize);
+    const next = this.chunks.submit(this.buffer, this.used, this.flushed);
+    this.flushed += this.used;
     this.used = 0;
+    this.buffer = next;
   }
 
   /** Flush, fsync and close; returns what was written. */
   async close(): Promise<WrittenFile> {
     if (this.closed) throw new Error(`${this.path}: closed twice`);
-    await this.flush();
-    await this.inFlight;
-    if (this.sync) await this.handle.sync();
-    await this.handle.close();
     this.closed = true;
-    return { path: this.path, records: this.records, bytes: this.offset, sha256: this.hash?.digest('hex'), index: this.indexBuilder.build() };
+    let sha256: string | undefined;
+    try {
+      sha256 = this.chunks ? await this.chunks.finish(this.buffer, this.used, this.flushed) : await this.writeInline();
+      if (this.sync) await this.handle.sync();
+    } catch (error) {
+      await this.release();
+      throw WriteFailedError.from(this.path, error);
+    }
+    await this.handle.close();
+    return { path: this.path, records: this.records, bytes: this.bytes, sha256, index: this.indexBuilder.build() };
+  }
+
+  /** A file that never filled a buffer: seal, hash and write it here. */
+  private async writeInline(): Promise<string | undefined> {
+    const chunk = this.buffer.subarray(0, this.used);
+    sealChunk(chunk, chunk.length);
+    await this.handle.write(chunk, 0, chunk.length, 0);
+    return this.sha256 ? createHash('sha256').update(chunk).digest('hex') : undefined;
   }
 
   /** Close without caring for the result (used on errors). */
   async abort(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.inFlight?.catch(() => undefined);
+    await this.release();
+  }
+
+  /** Stop the worker, then close the file it writes to. */
+  private async release(): Promise<void> {
+    await this.chunks?.stop();
     await this.handle.close().catch(() => undefined);
   }
 }

@@ -11,6 +11,7 @@ import {
   int64Feature,
   type Example,
 } from '../../src/tfrecord/example.js';
+import { encodeExampleWire, newExamplePlan, planExample, writeExampleInto } from '../../src/tfrecord/example-wire.js';
 
 const roundTrip = (ex: Example): Example => decodeExample(encodeExample(ex));
 
@@ -111,6 +112,30 @@ describe('hand-written codec against protobufjs (the reference)', () => {
       const theirs = T.encode(T.decode(ours)).finish();
       expect(Buffer.from(theirs).equals(Buffer.from(ours)), `round ${round}`).toBe(true);
       expect(decodeExample(theirs)).toEqual(ex);
+    }
+  });
+
+  it('encodes strings as UTF-8 and numbers as exact int64s, short and small ones included', () => {
+    const strings = ['', 'jpeg', '000123.jpg', 'é', 'a'.repeat(64) + '€', 'x'.repeat(65), '名前🙂'];
+    expect(bytesFeature(...strings).value).toEqual(strings.map((s) => Buffer.from(s, 'utf8')));
+    const numbers = [0, -0, 1, 4095, 4096, -1, 2 ** 31, -(2 ** 53) + 1, 2 ** 53 - 1];
+    expect(int64Feature(...numbers).value).toEqual(numbers.map((n) => BigInt(n)));
+    expect(() => int64Feature(1.5)).toThrow(/Expected a safe integer or a bigint for int64 value \[0\] but received 1.5 of type number/);
+  });
+
+  it('plans Examples of any shape into one reused plan', () => {
+    const plan = newExamplePlan();
+    const shapes: Example[] = [
+      { a: bytesFeature('x'.repeat(300)), b: floatFeature(1, 2), c: int64Feature(-1, 2n ** 40n), d: bytesFeature() },
+      { only: int64Feature(5) },
+      {},
+      { b: floatFeature(), 'ключ': bytesFeature('y', 'zz') },
+    ];
+    for (const ex of shapes) {
+      planExample(ex, plan);
+      const buf = Buffer.alloc(plan.size + 3);
+      expect(writeExampleInto(plan, buf, 3)).toBe(plan.size + 3);
+      expect(buf.subarray(3).equals(encodeExampleWire(ex))).toBe(true);
     }
   });
 });

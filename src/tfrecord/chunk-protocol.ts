@@ -1,0 +1,31 @@
+import type { MessagePort } from 'node:worker_threads';
+
+/** What the chunk worker is sent to start writing one file: a session on its own channel. */
+export interface OpenSession {
+  readonly kind: 'open';
+  /** The file's descriptor, open for reading too (threads share the process's descriptors). */
+  readonly fd: number;
+  readonly sha256: boolean;
+  /** The session's channel to its writer (one the writer can also poll without waiting for its event loop). */
+  readonly port: MessagePort;
+}
+
+/**
+ * Messages of a session to the chunk worker, handled in order. Bytes between the chunks it gets
+ * were written by the writer itself: the worker hashes them from the file.
+ */
+export type ToChunkWorker =
+  /** Seal, hash and write `buffer[0, length)` at `position` of the file; the buffer is transferred. */
+  | { readonly kind: 'chunk'; readonly buffer: ArrayBuffer; readonly length: number; readonly position: number }
+  /** The file is `size` bytes, all written: answer with its sha256. */
+  | { readonly kind: 'finish'; readonly size: number }
+  /** The writer is done with the file: answer `closed`, after which the worker never touches the descriptor. */
+  | { readonly kind: 'close' };
+
+/** Messages of the chunk worker to a session's writer. */
+export type FromChunkWorker =
+  /** A chunk was handled (or dropped after a failure): its buffer, transferred back. */
+  | { readonly kind: 'done'; readonly buffer: ArrayBuffer }
+  | { readonly kind: 'failed'; readonly message: string; readonly code: string | undefined }
+  | { readonly kind: 'finished'; readonly sha256: string | undefined }
+  | { readonly kind: 'closed' };

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { readSync } from 'node:fs';
+import { parentPort, type MessagePort } from 'node:worker_threads';
+import { sealChunk } from './chunk-seal.js';
+import { writeFully } from './chunk-io.js';
+import type { FromChunkWorker, OpenSession, ToChunkWorker } from './chunk-protocol.js';
+
+/*
+ * The process's chunk worker, shared by the TFRecordWriters (see shared-chunk-worker.ts). Each
+ * writer opens a session for its file; the worker seals each chunk it is handed (fills in the
+ * CRCs), hashes it, writes it at its position in the file and hands the buffer back. A
+ * session's chunks come in file order; what its writer wrote itself between them is hashed from
+ * the file.
+ */
+
+parentPort!.on('message', (open: OpenSession) => session(open.fd, open.sha256, open.port));
+
+function session(fd: number, sha256: boolean, port: MessagePort): void {
+  const hash = sha256 ? createHash('sha256') : undefined;
+  /** Bytes of the file hashed so far. */
+  let hashed = 0;
+  let failed = false;
+
+  const post = (message: FromChunkWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+  /** Hash the file's bytes from where hashing is up to `end`, reading them back (from the page cache). */
+  const hashUpTo = (end: number): void => {
+    if (!hash || hashed >= end) return;
+    const scratch = Buffer.allocUnsafe(Math.min(end - hashed, 1024 * 1024));
+    while (hashed < end) {
+      const n = readSync(fd, scratch, 0, Math.min(scratch.length, end - hashed), hashed);
+      if (n === 0) throw new Error(`file ends at byte ${hashed}, expected ${end}`);
+      hash.update(scratch.subarray(0, n));
+      hashed += n;
+    }
+  };
+
+  const fail = (error: unknown): void => {
+    failed = true; // later chunks are dropped: the file is broken already
+    const { message, code } = error as NodeJS.ErrnoException;
+    post({ kind: 'failed', message, code });
+  };
+
+  port.on('message', (message: ToChunkWorker) => {
+    switch (message.kind) {
+      case 'chunk': {
+        const { buffer, length, position } = message;
+        if (!failed) {
+          try {
+            const chunk = Buffer.from(buffer, 0, length);
+            sealChunk(chunk, length);
+            hashUpTo(position);
+            hash?.update(chunk);
+            hashed += length;
+            writeFully(fd, chunk, position);
+          } catch (error) {
+            fail(error);
+          }
+        }
+        post({ kind: 'done', buffer }, [buffer]);
+        return;
+      }
+      case 'finish':
+        if (!failed) {
+          try {
+            hashUpTo(message.size);
+          } catch (error) {
+            fail(error);
+          }
+        }
+        if (!failed) post({ kind: 'finished', sha256: hash?.digest('hex') });
+        return;
+      case 'close':
+        post({ kind: 'closed' });
+        port.close();
+        return;
+    }
+  });
+}
