@@ -1,8 +1,11 @@
 import type { MessagePort } from 'node:worker_threads';
 
-/** What the chunk worker is sent to start writing one file: a session on its own channel. */
-export interface OpenSession {
-  readonly kind: 'open';
+/** What the chunk worker is sent to start a session on its own channel: writing one file, or reading one. */
+export type OpenSession = OpenWriteSession | OpenReadSession;
+
+/** Start writing a file. */
+export interface OpenWriteSession {
+  readonly kind: 'write';
   /** The file's descriptor, open for reading too (threads share the process's descriptors). */
   readonly fd: number;
   readonly sha256: boolean;
@@ -28,4 +31,28 @@ export type FromChunkWorker =
   | { readonly kind: 'done'; readonly buffer: ArrayBuffer }
   | { readonly kind: 'failed'; readonly message: string; readonly code: string | undefined }
   | { readonly kind: 'finished'; readonly sha256: string | undefined }
+  | { readonly kind: 'closed' };
+
+/** Start reading a file: chunks in file order, each with the records it vouches for. */
+export interface OpenReadSession {
+  readonly kind: 'read';
+  /** The file's descriptor (threads share the process's descriptors). */
+  readonly fd: number;
+  readonly chunkSize: number;
+  readonly port: MessagePort;
+}
+
+/** Messages of a read session to the chunk worker. */
+export type ToReadWorker =
+  /** Read (and check) the next chunk. */
+  | { readonly kind: 'more' }
+  /** The reader is done with the file: answer `closed`, after which the worker never touches the descriptor. */
+  | { readonly kind: 'close' };
+
+/** Messages of the chunk worker to a read session's reader. */
+export type FromReadWorker =
+  /** The next chunk (transferred), and the file offsets of the records in it whose framing and CRCs check out. */
+  | { readonly kind: 'chunk'; readonly buffer: ArrayBuffer; readonly length: number; readonly good: readonly number[] }
+  | { readonly kind: 'end' }
+  | { readonly kind: 'failed'; readonly message: string; readonly code: string | undefined }
   | { readonly kind: 'closed' };

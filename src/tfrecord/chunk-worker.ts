@@ -3,19 +3,57 @@ import { readSync } from 'node:fs';
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { sealChunk } from './chunk-seal.js';
 import { writeFully } from './chunk-io.js';
-import type { FromChunkWorker, OpenSession, ToChunkWorker } from './chunk-protocol.js';
+import type { FromChunkWorker, FromReadWorker, OpenSession, ToChunkWorker, ToReadWorker } from './chunk-protocol.js';
+import { startVerify, verifyChunk } from './chunk-verify.js';
 
 /*
- * The process's chunk worker, shared by the TFRecordWriters (see shared-chunk-worker.ts). Each
- * writer opens a session for its file; the worker seals each chunk it is handed (fills in the
+ * The process's chunk worker, shared by TFRecord writers and readers (see shared-chunk-worker.ts).
+ * A writer opens a session for its file; the worker seals each chunk it is handed (fills in the
  * CRCs), hashes it, writes it at its position in the file and hands the buffer back. A
  * session's chunks come in file order; what its writer wrote itself between them is hashed from
- * the file.
+ * the file. A reader opens a session to have the file read in chunks, each checked here
+ * (verifyChunk), so that the reader's thread only decodes.
  */
 
-parentPort!.on('message', (open: OpenSession) => session(open.fd, open.sha256, open.port));
+parentPort!.on('message', (open: OpenSession) => {
+  if (open.kind === 'write') writeSession(open.fd, open.sha256, open.port);
+  else readSession(open.fd, open.chunkSize, open.port);
+});
 
-function session(fd: number, sha256: boolean, port: MessagePort): void {
+function readSession(fd: number, chunkSize: number, port: MessagePort): void {
+  const state = startVerify();
+  let position = 0;
+  let done = false;
+  const post = (message: FromReadWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+  port.on('message', (message: ToReadWorker) => {
+    if (message.kind === 'close') {
+      post({ kind: 'closed' });
+      port.close();
+      return;
+    }
+    if (done) return;
+    try {
+      const buffer = new ArrayBuffer(chunkSize);
+      const chunk = Buffer.from(buffer);
+      let filled = 0;
+      for (let n = -1; filled < chunkSize && n !== 0; filled += n) n = readSync(fd, chunk, filled, chunkSize - filled, position + filled);
+      if (filled === 0) {
+        done = true;
+        post({ kind: 'end' });
+        return;
+      }
+      const good = verifyChunk(chunk.subarray(0, filled), position, state);
+      position += filled;
+      post({ kind: 'chunk', buffer, length: filled, good }, [buffer]);
+    } catch (error) {
+      done = true;
+      const { message: text, code } = error as NodeJS.ErrnoException;
+      post({ kind: 'failed', message: text, code });
+    }
+  });
+}
+
+function writeSession(fd: number, sha256: boolean, port: MessagePort): void {
   const hash = sha256 ? createHash('sha256') : undefined;
   /** Bytes of the file hashed so far. */
   let hashed = 0;

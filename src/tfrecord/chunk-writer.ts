@@ -57,7 +57,7 @@ export class ChunkWriter {
   ) {
     const { port1, port2 } = new MessageChannel();
     this.host = SharedChunkWorker.get();
-    this.host.open(fd, sha256, port2, this.onDeath);
+    this.host.open({ kind: 'write', fd, sha256, port: port2 }, this.onDeath);
     this.port = port1;
     this.port.on('message', (message: FromChunkWorker) => this.receive(message));
     this.port.unref();

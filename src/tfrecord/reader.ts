@@ -4,6 +4,7 @@ import { createGunzip, createInflate } from 'node:zlib';
 import type { CorruptRecordError } from '../core/errors.js';
 import { InvalidParameterError } from '../core/errors.js';
 import { isValidHeaderAt } from './framing.js';
+import { checkedFileChunks } from './chunk-reader.js';
 import { RecordScanner, type CorruptPolicy, type TFRecordEntry } from './scanner.js';
 
 /** TensorFlow's `compression_type`, plus `auto` (by file name, then by magic bytes). */
@@ -26,7 +27,17 @@ export interface ReadRecordsOptions {
   readonly name?: string;
   /** Bytes per file read. @default 4 MiB */
   readonly chunkSize?: number;
+  /**
+   * Read a file on the process's chunk worker thread, which also checks the CRCs of the records
+   * that lie whole in a chunk, so that this thread only parses: about 1.8× the throughput. `auto`
+   * does so for files of 32 MiB and more (the worker takes ~50–100 ms to start, once per process).
+   * @default 'auto'
+   */
+  readonly offThread?: boolean | 'auto';
 }
+
+/** Files at least this big are read on the chunk worker when `offThread` is `auto`. */
+const OFF_THREAD_MIN_BYTES = 32 * 1024 * 1024;
 
 const COMPRESSIONS: readonly Compression[] = ['auto', 'none', 'gzip', 'zlib'];
 
@@ -51,8 +62,11 @@ export function readRecords(source: RecordSource, options: ReadRecordsOptions = 
     else if (/\.(zz|zlib)$/i.test(source)) compression = 'zlib';
   }
   const chunkSize = options.chunkSize ?? 4 * 1024 * 1024;
-  const chunks = typeof source === 'string' ? fileChunks(source, chunkSize) : byteChunks(source);
-  return new RecordIterator(scanner, decompress(chunks, compression));
+  // chunks the worker checked, with the offsets of their good records (a chunk that decompression replaces has none)
+  const checked = new WeakMap<Uint8Array, readonly number[]>();
+  const offThread = (options.verify ?? true) && compression !== 'gzip' && compression !== 'zlib' ? (options.offThread ?? 'auto') : false;
+  const chunks = typeof source === 'string' ? fileChunks(source, chunkSize, offThread, checked) : byteChunks(source);
+  return new RecordIterator(scanner, decompress(chunks, compression), checked);
 }
 
 /**
@@ -68,6 +82,7 @@ class RecordIterator implements AsyncGenerator<TFRecordEntry, undefined> {
   constructor(
     private readonly scanner: RecordScanner,
     private readonly chunks: AsyncIterator<Uint8Array>,
+    private readonly checked: WeakMap<Uint8Array, readonly number[]>,
   ) {}
 
   [Symbol.asyncIterator](): this {
@@ -93,7 +108,7 @@ class RecordIterator implements AsyncGenerator<TFRecordEntry, undefined> {
         if (chunk.done) {
           this.inputDone = true;
           this.scanner.end();
-        } else this.scanner.feed(chunk.value);
+        } else this.scanner.feed(chunk.value, this.checked.get(chunk.value));
         const entry = this.scanner.next();
         if (entry !== undefined) return { value: entry, done: false };
       }
@@ -135,9 +150,20 @@ async function readChunk(handle: FileHandle, want: number): Promise<Buffer> {
   return buf.subarray(0, filled);
 }
 
-/** The file's bytes in chunks, the next one read while the consumer works on the current one. */
-async function* fileChunks(path: string, chunkSize: number): AsyncGenerator<Uint8Array> {
+/**
+ * The file's bytes in chunks, the next one read while the consumer works on the current one: on
+ * the chunk worker, which checks them too, when `offThread` says so (see {@link ReadRecordsOptions}).
+ */
+async function* fileChunks(path: string, chunkSize: number, offThread: boolean | 'auto', checked: WeakMap<Uint8Array, readonly number[]>): AsyncGenerator<Uint8Array> {
   const handle = await open(path, 'r');
+  if (offThread === true || (offThread === 'auto' && (await handle.stat()).size >= OFF_THREAD_MIN_BYTES)) {
+    try {
+      yield* checkedFileChunks(handle, chunkSize, checked);
+    } finally {
+      await handle.close();
+    }
+    return;
+  }
   const readAhead = (): Promise<Buffer> => {
     const read = readChunk(handle, chunkSize);
     read.catch(() => undefined); // a failure surfaces where it is awaited, not as an unhandled rejection

@@ -49,6 +49,9 @@ export class RecordScanner {
   private readonly verify: boolean;
   private readonly policy: CorruptPolicy;
   private readonly onCorrupt: ((error: CorruptRecordError) => void) | undefined;
+  /** Lists of stream offsets of records checked already (see {@link feed}), and where the first is up to. */
+  private checked: (readonly number[])[] = [];
+  private checkedAt = 0;
   /** Count of corrupt records met so far. */
   corrupt = 0;
 
@@ -59,10 +62,14 @@ export class RecordScanner {
     this.onCorrupt = options.onCorrupt;
   }
 
-  /** Add the next chunk of input. */
-  feed(chunk: Uint8Array): void {
+  /**
+   * Add the next chunk of input. `good`: stream offsets (ascending) of records in it whose
+   * framing and CRCs were checked already (by the chunk worker): they are not checked again.
+   */
+  feed(chunk: Uint8Array, good?: readonly number[]): void {
     if (this.ended) throw new Error(`${this.name}: input after its end`);
     if (chunk.length === 0) return;
+    if (good !== undefined && good.length > 0) this.checked.push(good);
     this.queue.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
     this.queuedBytes += chunk.length;
   }
@@ -77,7 +84,7 @@ export class RecordScanner {
     for (;;) {
       const pos = this.resyncing ? this.resync() : this.pos;
       if (pos === undefined) return this.atEnd();
-      const r = parseRecordAt(this.buf, pos, this.buf.length, this.verify);
+      const r = parseRecordAt(this.buf, pos, this.buf.length, this.verify && !this.wasChecked(this.base + pos));
       if (r.status === 'ok') {
         this.pos = r.next;
         return { data: r.data, offset: this.base + pos, index: this.index++ };
@@ -96,6 +103,18 @@ export class RecordScanner {
         this.resyncing = true;
         this.report(this.base + pos, r.kind);
       }
+    }
+  }
+
+  /** Whether the record at stream offset `at` was checked already; records are asked for in ascending order. */
+  private wasChecked(at: number): boolean {
+    for (;;) {
+      const list = this.checked[0];
+      if (list === undefined) return false;
+      while (this.checkedAt < list.length && list[this.checkedAt]! < at) this.checkedAt++;
+      if (this.checkedAt < list.length) return list[this.checkedAt] === at;
+      this.checked.shift();
+      this.checkedAt = 0;
     }
   }
 

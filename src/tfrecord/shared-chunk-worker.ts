@@ -1,9 +1,9 @@
-import { Worker, type MessagePort } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { compiledModuleUrl } from '../core/worker-module.js';
 import type { OpenSession } from './chunk-protocol.js';
 
 /**
- * The chunk worker of this process, shared by every TFRecordWriter: a worker thread takes
+ * The chunk worker of this process, shared by every TFRecord writer and reader: a worker thread takes
  * 50–100 ms to boot here, as long as writing 50 MB, so one is started on first need and kept
  * (never holding the process open while no writer has work with it), like a thread pool. If
  * it dies, the writers with a session on it fail, and the next writer starts a new one.
@@ -35,10 +35,9 @@ export class SharedChunkWorker {
     return current;
   }
 
-  /** Start a session on `port` (transferred) for the file `fd`; `onDeath` is called if the worker dies while it is open. */
-  open(fd: number, sha256: boolean, port: MessagePort, onDeath: (error: Error) => void): void {
-    const message: OpenSession = { kind: 'open', fd, sha256, port };
-    this.worker.postMessage(message, [port]);
+  /** Start a session on its port (transferred); `onDeath` is called if the worker dies while it is open. */
+  open(session: OpenSession, onDeath: (error: Error) => void): void {
+    this.worker.postMessage(session, [session.port]);
     this.sessions.add(onDeath);
   }
 

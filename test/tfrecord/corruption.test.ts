@@ -96,20 +96,40 @@ describe('file reads in small chunks', () => {
     bad[starts[1]! + 3]! ^= 0x40; // length CRC of record 1: forces a re-synchronisation
     bad[starts[2]! + 20]! ^= 0x01; // data of record 2
     await writeFile(path, bad);
-    for (const chunkSize of [1, 3, 12, 17, 64, 4096]) {
-      const errors: CorruptRecordError[] = [];
-      const good: string[] = [];
-      for await (const r of readRecords(path, { chunkSize, onCorrupt: 'skip', onSkip: (e) => errors.push(e) })) good.push(r.data.toString());
-      expect(good, `chunk ${chunkSize}`).toEqual(['alpha', 'eps']);
-      expect(errors.map((e) => [e.offset, e.kind]), `chunk ${chunkSize}`).toEqual([
-        [starts[1], 'length-crc'],
-        [starts[2], 'data-crc'],
-      ]);
-      await writeFile(path, file);
-      const clean: string[] = [];
-      for await (const r of readRecords(path, { chunkSize })) clean.push(r.data.toString());
-      expect(clean).toEqual(payloads.map(String));
-      await writeFile(path, bad);
+    for (const offThread of [false, true]) {
+      for (const chunkSize of [1, 3, 12, 17, 64, 4096]) {
+        const errors: CorruptRecordError[] = [];
+        const good: string[] = [];
+        for await (const r of readRecords(path, { chunkSize, offThread, onCorrupt: 'skip', onSkip: (e) => errors.push(e) })) good.push(r.data.toString());
+        expect(good, `chunk ${chunkSize}`).toEqual(['alpha', 'eps']);
+        expect(errors.map((e) => [e.offset, e.kind]), `chunk ${chunkSize}`).toEqual([
+          [starts[1], 'length-crc'],
+          [starts[2], 'data-crc'],
+        ]);
+        await writeFile(path, file);
+        const clean: string[] = [];
+        for await (const r of readRecords(path, { chunkSize, offThread })) clean.push(r.data.toString());
+        expect(clean).toEqual(payloads.map(String));
+        await writeFile(path, bad);
+      }
+    }
+  });
+
+  it('read on the chunk worker (which checks whole records), report every single-byte flip as read here', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chunks-'));
+    const path = join(dir, 'f.tfrecord');
+    for (const chunkSize of [5, 13, 40, 4096]) {
+      for (let byte = 0; byte < file.length; byte++) {
+        const bad = Buffer.from(file);
+        bad[byte]! ^= 0xff;
+        await writeFile(path, bad);
+        const r = recordAt(byte);
+        const errors: CorruptRecordError[] = [];
+        const good: string[] = [];
+        for await (const rec of readRecords(path, { chunkSize, offThread: true, onCorrupt: 'skip', onSkip: (e) => errors.push(e) })) good.push(rec.data.toString());
+        expect(errors.map((e) => [e.offset, e.record, e.kind]), `chunk ${chunkSize}, flip at ${byte}`).toEqual([[starts[r], r, expectedKind(byte)]]);
+        expect(good, `chunk ${chunkSize}, flip at ${byte}`).toEqual(payloads.filter((_, i) => i !== r).map(String));
+      }
     }
   });
 
