@@ -1,5 +1,6 @@
 import type { CorruptRecordError } from '../core/errors.js';
 import { coalesceReads, type RecordTable } from '../shards/record-table.js';
+import { ChunkChecker, sharedBuffer } from '../tfrecord/chunk-checker.js';
 import type { Dataset, ShardFile } from './catalog.js';
 import { LruCache } from './lru.js';
 import { RecordRun } from './record-run.js';
@@ -24,6 +25,12 @@ export interface RecordReaderOptions {
   readonly blockBytes?: number;
   /** Aligned part of a shard cached as one buffer (of blocks) when the whole dataset fits in the cache. @default 16 MiB */
   readonly segmentBytes?: number;
+  /**
+   * When the whole dataset fits in the cache, have the process's chunk worker thread check the
+   * records of each block read (a record a stream needs before then is checked here, as without
+   * it): the event loop then checks hardly any. Segments are then shared memory. @default true
+   */
+  readonly offThread?: boolean;
 }
 
 const UID_FACTOR = 2 ** 32;
@@ -61,6 +68,8 @@ export class RecordReader {
   private readonly maxReadBytes: number;
   private readonly blockBytes: number;
   private readonly segmentBytes: number;
+  /** Checks the records of each block read on the chunk worker; none when checking here only. */
+  private readonly checker: ChunkChecker | undefined;
   private records = 0;
 
   constructor(options: RecordReaderOptions) {
@@ -70,6 +79,12 @@ export class RecordReader {
     this.maxReadBytes = options.maxReadBytes ?? 4 * 1024 * 1024;
     this.blockBytes = options.blockBytes ?? 1024 * 1024;
     this.segmentBytes = Math.max(this.blockBytes, options.segmentBytes ?? 16 * 1024 * 1024);
+    this.checker = (options.offThread ?? true) && this.verify ? new ChunkChecker() : undefined;
+  }
+
+  /** End the session with the chunk worker once its checks are done. */
+  async close(): Promise<void> {
+    await this.checker?.close();
   }
 
   /** Bytes the cache may hold. */
@@ -197,7 +212,8 @@ export class RecordReader {
       starts.push(lowerBound(offsets, end));
       const first = starts[0]!;
       const last = starts[starts.length - 1]! - 1;
-      run = new RecordRun(shard, Buffer.allocUnsafeSlow(offsets[last]! + sizes[last]! - offsets[first]!), starts, this.verify);
+      const size = offsets[last]! + sizes[last]! - offsets[first]!;
+      run = new RecordRun(shard, this.checker ? sharedBuffer(size) : Buffer.allocUnsafeSlow(size), starts, this.verify);
       this.cache.set(key, run);
       if (this.cache.has(key)) this.records += run.count;
     }
@@ -211,6 +227,13 @@ export class RecordReader {
       ({ bytesRead }) => {
         this.metrics.diskReadBytes.inc({}, bytesRead);
         run.markRead(block, bytesRead);
+        // The worker checks the block's records meanwhile; those a stream needs before it is done are checked here.
+        if (this.checker) {
+          this.checker.check(run.bytes, at, bytesRead).then(
+            (good) => run.vouch(good),
+            () => undefined, // (the worker is gone) the records are checked here on first use
+          );
+        }
       },
       (error: unknown) => {
         run.setReading(block, undefined);

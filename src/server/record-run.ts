@@ -88,6 +88,34 @@ export class RecordRun {
     if (this.reads) this.reads[block] = undefined;
   }
 
+  /**
+   * Records found good elsewhere (the chunk worker checked them as it read their block):
+   * `[start, end)` pairs in `bytes`, ascending. A record whose extent matches its index entry
+   * is not checked again; any other is checked on first use, as always.
+   */
+  vouch(good: readonly number[]): void {
+    if (good.length === 0) return;
+    const { offsets, sizes } = this.shard.index;
+    const base = offsets[this.first]!;
+    const end = this.first + this.count;
+    // the walk starts at the first record at or after good[0] (a binary search), then goes along
+    let lo = this.first;
+    let hi = end;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offsets[mid]! - base < good[0]!) lo = mid + 1;
+      else hi = mid;
+    }
+    let position = lo;
+    for (let i = 0; i < good.length && position < end; i += 2) {
+      while (position < end && offsets[position]! - base < good[i]!) position++;
+      if (position < end && offsets[position]! - base === good[i] && sizes[position] === good[i + 1]! - good[i]!) {
+        const j = position - this.first;
+        if (this.state[j] === UNCHECKED) this.state[j] = GOOD;
+      }
+    }
+  }
+
   /** Framed record `position` of the shard (its block read), or its error when it is corrupt. */
   record(position: number): Buffer | CorruptRecordError {
     const j = position - this.first;

@@ -137,6 +137,7 @@ export async function createShardServer(options: ShardServerOptions): Promise<Sh
   try {
     await app.listen({ host, port });
   } catch (error) {
+    await reader.close();
     await catalog.close();
     throw error;
   }
@@ -174,6 +175,7 @@ export async function createShardServer(options: ShardServerOptions): Promise<Sh
         await closeApp;
         clearTimeout(grace);
         await preloading;
+        await reader.close();
         await catalog.close();
       })();
       return closed;

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 
 /** What the chunk worker is sent to start a session on its own channel: writing one file, or reading one. */
-export type OpenSession = OpenWriteSession | OpenReadSession;
+export type OpenSession = OpenWriteSession | OpenReadSession | OpenCheckSession;
 
 /** Start writing a file. */
 export interface OpenWriteSession {
@@ -55,4 +55,23 @@ export type FromReadWorker =
   | { readonly kind: 'chunk'; readonly buffer: ArrayBuffer; readonly length: number; readonly good: readonly number[] }
   | { readonly kind: 'end' }
   | { readonly kind: 'failed'; readonly message: string; readonly code: string | undefined }
+  | { readonly kind: 'closed' };
+
+/** Start checking the records of shared buffers (a record cache's, read already). */
+export interface OpenCheckSession {
+  readonly kind: 'check';
+  readonly port: MessagePort;
+}
+
+/** Messages of a check session to the chunk worker. */
+export type ToCheckWorker =
+  /** Check the records of `buffer[at, at + length)` (shared memory, the caller's own), which start at `at`. */
+  | { readonly kind: 'check'; readonly id: number; readonly buffer: SharedArrayBuffer; readonly at: number; readonly length: number }
+  /** The session is over: answer `closed`, after which the worker touches none of its buffers. */
+  | { readonly kind: 'close' };
+
+/** Messages of the chunk worker to a check session. */
+export type FromCheckWorker =
+  /** Check `id` is done: `[start, end)` pairs (in the buffer) of the records that check out. */
+  | { readonly kind: 'checked'; readonly id: number; readonly good: readonly number[] }
   | { readonly kind: 'closed' };

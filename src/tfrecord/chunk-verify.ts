@@ -55,3 +55,21 @@ export function verifyChunk(chunk: Buffer, base: number, state: ChunkVerifyState
   state.next = base + pos;
   return good;
 }
+
+/**
+ * `[start, end)` pairs of the records of `buf[from, to)` that check out (framing and both
+ * CRCs), walking from `from`, where a record starts, until the bytes end or a header does not
+ * check out.
+ */
+export function goodRecords(buf: Buffer, from: number, to: number): number[] {
+  const good: number[] = [];
+  for (let pos = from; pos < to; ) {
+    const r = parseRecordAt(buf, pos, to, true);
+    if (r.status === 'ok') {
+      good.push(pos, r.next);
+      pos = r.next;
+    } else if (r.status === 'corrupt' && r.next !== undefined) pos = r.next; // a bad data CRC: the length is good
+    else break;
+  }
+  return good;
+}

@@ -3,8 +3,8 @@ import { readSync } from 'node:fs';
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { sealChunk } from './chunk-seal.js';
 import { writeFully } from './chunk-io.js';
-import type { FromChunkWorker, FromReadWorker, OpenSession, ToChunkWorker, ToReadWorker } from './chunk-protocol.js';
-import { startVerify, verifyChunk } from './chunk-verify.js';
+import type { FromCheckWorker, FromChunkWorker, FromReadWorker, OpenSession, ToCheckWorker, ToChunkWorker, ToReadWorker } from './chunk-protocol.js';
+import { goodRecords, startVerify, verifyChunk } from './chunk-verify.js';
 
 /*
  * The process's chunk worker, shared by TFRecord writers and readers (see shared-chunk-worker.ts).
@@ -12,13 +12,28 @@ import { startVerify, verifyChunk } from './chunk-verify.js';
  * CRCs), hashes it, writes it at its position in the file and hands the buffer back. A
  * session's chunks come in file order; what its writer wrote itself between them is hashed from
  * the file. A reader opens a session to have the file read in chunks, each checked here
- * (verifyChunk), so that the reader's thread only decodes.
+ * (verifyChunk), so that the reader's thread only decodes. The shard-server's record cache opens
+ * one to have the records of each block it reads checked here (goodRecords).
  */
 
 parentPort!.on('message', (open: OpenSession) => {
   if (open.kind === 'write') writeSession(open.fd, open.sha256, open.port);
-  else readSession(open.fd, open.chunkSize, open.port);
+  else if (open.kind === 'read') readSession(open.fd, open.chunkSize, open.port);
+  else checkSession(open.port);
 });
+
+function checkSession(port: MessagePort): void {
+  const post = (message: FromCheckWorker): void => port.postMessage(message);
+  port.on('message', (message: ToCheckWorker) => {
+    if (message.kind === 'close') {
+      post({ kind: 'closed' });
+      port.close();
+      return;
+    }
+    const { id, buffer, at, length } = message;
+    post({ kind: 'checked', id, good: goodRecords(Buffer.from(buffer), at, at + length) });
+  });
+}
 
 function readSession(fd: number, chunkSize: number, port: MessagePort): void {
   const state = startVerify();

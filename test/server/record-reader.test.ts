@@ -166,4 +166,31 @@ describe('RecordReader', () => {
     expect(small.fits(ds)).toBe(false);
     await expect(small.preload(ds)).rejects.toThrow(`synth: ${ds.bytes} bytes do not fit in a record cache of 2000`);
   });
+
+  it('the chunk worker checks each block read: a record it vouched for is not checked again, and without it every record is checked here', async () => {
+    const { catalog: cat, set: s } = await open();
+    const ds = cat.get('synth')!;
+    const table = await ds.table(PARTITIONS);
+    for (const offThread of [true, false]) {
+      const reader = new RecordReader({ cacheBytes: 1 << 20, metrics: counters(), offThread, ...SMALL });
+      // two neighbours in one block of one shard
+      const a = Array.from({ length: s.records - 1 }, (_, id) => id).find((id) => {
+        const [x, y] = [s.locate(id), s.locate(id + 1)];
+        return x.shard === y.shard && Math.floor(x.offset / SMALL.blockBytes) === Math.floor((y.offset + y.size - 1) / SMALL.blockBytes);
+      })!;
+      const [first] = await reader.read(ds, table, [a]);
+      await reader.close(); // answers for the checks sent come first
+      // flip a data byte of the next record in the cached block (the segment's memory, shared with the worker when off the thread)
+      const next = s.locate(a + 1);
+      const view = Buffer.from(first!.buffer, first!.byteOffset + first!.length + 12, next.size - 16);
+      expect(view.equals((await framed(s, a + 1)).subarray(12, next.size - 4))).toBe(true);
+      view[0]! ^= 1;
+      const served = await reader.read(ds, table, [a + 1]).then(
+        (r) => r[0]!,
+        (e: unknown) => e,
+      );
+      if (offThread) expect(Buffer.isBuffer(served) && served.subarray(12, next.size - 4).equals(view)).toBe(true);
+      else expect((served as Error).message).toMatch(/record \d+: data CRC mismatch$/);
+    }
+  });
 });
