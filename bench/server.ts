@@ -211,10 +211,11 @@ try {
         record(`shard-server records, ${kind}, 1st epoch after start${verify ? '' : ', --no-verify-records'}`, 1, r, { baseline: `nginx, ${kind} shard files|1` });
       }
       {
-        // The same first epoch on a server started with --preload, once its log says the data set is in the cache.
+        // The same first epoch on a server started with --preload, once its log says every data set of the folder is done.
         const s = await fresh([...serverArgs(2048), '--preload']);
         const line = new RegExp(`dataset ${ds} preloaded: .* in ([\\d.]+) s`);
-        for (let i = 0; i < 1200 && !line.test(s.stderr()); i++) await new Promise((r) => setTimeout(r, 50));
+        const datasets = (s.stdout().match(/^dataset /gm) ?? []).length;
+        for (let i = 0; i < 1200 && (s.stderr().match(/ preloaded: | not preloaded: /g) ?? []).length < datasets; i++) await new Promise((r) => setTimeout(r, 50));
         preloadSeconds[kind] = Number(line.exec(s.stderr())?.[1]);
         const r = await measure([s.pid], [() => drain(streamUrl(s.url)({ dataset: ds, batch_size: BATCH, epoch }))]);
         record(`shard-server records, ${kind}, 1st epoch after start with --preload (preload done)`, 1, r, { baseline: `nginx, ${kind} shard files|1` });
@@ -247,7 +248,7 @@ try {
       rssB = await rssOf(s.url);
     }
   }
-  console.log(`\n--preload took ${preloadSeconds.raw} s for the raw data set, ${preloadSeconds.jpeg} s for the JPEG one (the other data sets in the folder are preloaded too, in folder order)`);
+  console.log(`\n--preload took ${preloadSeconds.raw} s for the raw data set, ${preloadSeconds.jpeg} s for the JPEG one (every data set in the folder is preloaded, one after the other, before the stream starts)`);
   console.log(`\nserver RSS: ${(rssA / MB).toFixed(0)} MB with both caches holding the data sets, ${(rssB / MB).toFixed(0)} MB without image cache`);
 } finally {
   await server?.stop('SIGTERM');
