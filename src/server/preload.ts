@@ -6,10 +6,10 @@ import type { RecordReader } from './record-reader.js';
  * that would evict another is left to be read as streams need it); one log line per dataset.
  */
 export async function preloadDatasets(catalog: Catalog, reader: RecordReader, log: (line: string) => void, stop: () => boolean): Promise<void> {
+  const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
   let room = reader.capacity;
   for (const ds of catalog.datasets.values()) {
     if (stop()) return;
-    const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
     if (ds.bytes > room) {
       log(`dataset ${ds.name} not preloaded: its ${mb(ds.bytes)} do not fit in the ${mb(room)} of record cache left (--cache-mb)`);
       continue;

@@ -3,7 +3,7 @@ import { coalesceReads, type RecordTable } from '../shards/record-table.js';
 import { ChunkChecker, sharedBuffer } from '../tfrecord/chunk-checker.js';
 import type { Dataset, ShardFile } from './catalog.js';
 import { LruCache } from './lru.js';
-import { RecordRun } from './record-run.js';
+import { lowerBound, RecordRun } from './record-run.js';
 
 /** Counters the reader reports to. */
 export interface RecordReaderMetrics {
@@ -68,8 +68,10 @@ export class RecordReader {
   private readonly maxReadBytes: number;
   private readonly blockBytes: number;
   private readonly segmentBytes: number;
-  /** Checks the records of each block read on the chunk worker; none when checking here only. */
-  private readonly checker: ChunkChecker | undefined;
+  /** Whether the chunk worker checks the records of each block read (segments are then shared memory). */
+  private readonly checkOffThread: boolean;
+  /** Its session, opened on the first block read (the worker starts then, if it is not running). */
+  private checker: ChunkChecker | undefined;
   private records = 0;
 
   constructor(options: RecordReaderOptions) {
@@ -79,7 +81,7 @@ export class RecordReader {
     this.maxReadBytes = options.maxReadBytes ?? 4 * 1024 * 1024;
     this.blockBytes = options.blockBytes ?? 1024 * 1024;
     this.segmentBytes = Math.max(this.blockBytes, options.segmentBytes ?? 16 * 1024 * 1024);
-    this.checker = (options.offThread ?? true) && this.verify ? new ChunkChecker() : undefined;
+    this.checkOffThread = (options.offThread ?? true) && this.verify;
   }
 
   /** End the session with the chunk worker once its checks are done. */
@@ -151,6 +153,7 @@ export class RecordReader {
           if (!run.isRead(block)) reads.push(run.reading(block) ?? this.readBlock(run, block));
         }
         await Promise.all(reads);
+        await run.checked(); // records the worker vouched for are not checked again here
         for (let p = run.first; p < run.first + run.count; p++) {
           const r = run.record(p);
           if (r instanceof Error) {
@@ -213,7 +216,7 @@ export class RecordReader {
       const first = starts[0]!;
       const last = starts[starts.length - 1]! - 1;
       const size = offsets[last]! + sizes[last]! - offsets[first]!;
-      run = new RecordRun(shard, this.checker ? sharedBuffer(size) : Buffer.allocUnsafeSlow(size), starts, this.verify);
+      run = new RecordRun(shard, this.checkOffThread ? sharedBuffer(size) : Buffer.allocUnsafeSlow(size), starts, this.verify);
       this.cache.set(key, run);
       if (this.cache.has(key)) this.records += run.count;
     }
@@ -228,12 +231,7 @@ export class RecordReader {
         this.metrics.diskReadBytes.inc({}, bytesRead);
         run.markRead(block, bytesRead);
         // The worker checks the block's records meanwhile; those a stream needs before it is done are checked here.
-        if (this.checker) {
-          this.checker.check(run.bytes, at, bytesRead).then(
-            (good) => run.vouch(good),
-            () => undefined, // (the worker is gone) the records are checked here on first use
-          );
-        }
+        if (this.checkOffThread) run.vouchWhenChecked((this.checker ??= new ChunkChecker()).check(run.bytes, at, bytesRead));
       },
       (error: unknown) => {
         run.setReading(block, undefined);
@@ -309,16 +307,4 @@ export class RecordReader {
       return run;
     });
   }
-}
-
-/** First index of sorted `a` whose value is ≥ `v`. */
-function lowerBound(a: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

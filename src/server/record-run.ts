@@ -22,6 +22,8 @@ export class RecordRun {
   private readonly filled: Float64Array;
   /** Per block: its read while in flight (none for a run made from a read already done). */
   private reads: (Promise<void> | undefined)[] | undefined;
+  /** The chunk worker's checks of blocks read, while any is out. */
+  private checks: Promise<void> | undefined;
 
   /**
    * `starts`: the first record of each block, ascending, then the end (exclusive) of the last
@@ -93,20 +95,13 @@ export class RecordRun {
    * `[start, end)` pairs in `bytes`, ascending. A record whose extent matches its index entry
    * is not checked again; any other is checked on first use, as always.
    */
-  vouch(good: readonly number[]): void {
+  private vouch(good: readonly number[]): void {
     if (good.length === 0) return;
     const { offsets, sizes } = this.shard.index;
     const base = offsets[this.first]!;
     const end = this.first + this.count;
-    // the walk starts at the first record at or after good[0] (a binary search), then goes along
-    let lo = this.first;
-    let hi = end;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (offsets[mid]! - base < good[0]!) lo = mid + 1;
-      else hi = mid;
-    }
-    let position = lo;
+    // the walk starts at the first record at or after good[0], then goes along
+    let position = lowerBound(offsets, base + good[0]!);
     for (let i = 0; i < good.length && position < end; i += 2) {
       while (position < end && offsets[position]! - base < good[i]!) position++;
       if (position < end && offsets[position]! - base === good[i] && sizes[position] === good[i + 1]! - good[i]!) {
@@ -114,6 +109,20 @@ export class RecordRun {
         if (this.state[j] === UNCHECKED) this.state[j] = GOOD;
       }
     }
+  }
+
+  /** Vouch for what `check` (the chunk worker's check of a block just read) finds good, once it is in. */
+  vouchWhenChecked(check: Promise<readonly number[]>): void {
+    const vouched = check.then(
+      (good) => this.vouch(good),
+      () => undefined, // (the worker is gone) the records are checked here on first use
+    );
+    this.checks = this.checks ? Promise.all([this.checks, vouched]).then(() => undefined) : vouched;
+  }
+
+  /** Settles once every check handed to {@link vouchWhenChecked} so far is in. */
+  checked(): Promise<void> {
+    return this.checks ?? Promise.resolve();
   }
 
   /** Framed record `position` of the shard (its block read), or its error when it is corrupt. */
@@ -139,4 +148,16 @@ export class RecordRun {
     this.errors ??= new Map();
     this.errors.set(j, new CorruptRecordError(this.shard.name, this.shard.index.offsets[position]!, position, kind));
   }
+}
+
+/** First index of sorted `a` whose value is ≥ `v`. */
+export function lowerBound(a: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

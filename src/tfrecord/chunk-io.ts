@@ -1,6 +1,13 @@
-import { writeSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 
 /** Write all of `chunk` at `position` of the file `fd` (a write may take only part). */
 export function writeFully(fd: number, chunk: Uint8Array, position: number): void {
   for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done, position + done);
+}
+
+/** Read into all of `target` from `position` of the file `fd`; returns the bytes read (fewer only at the end of the file). */
+export function readFully(fd: number, target: Uint8Array, position: number): number {
+  let done = 0;
+  for (let n = -1; done < target.length && n !== 0; done += n) n = readSync(fd, target, done, target.length - done, position + done);
+  return done;
 }

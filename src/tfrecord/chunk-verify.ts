@@ -25,35 +25,56 @@ export function verifyChunk(chunk: Buffer, base: number, state: ChunkVerifyState
   let pos = state.next - base;
   if (pos < 0) {
     // the header began in the last chunk: put it together to learn where its record ends
-    const head = Buffer.concat([state.tail ?? Buffer.alloc(0), chunk.subarray(0, HEADER_BYTES)]).subarray(0, HEADER_BYTES);
-    const r = head.length < HEADER_BYTES ? undefined : parseRecordAt(head, 0, HEADER_BYTES, true);
-    if (r === undefined || r.status !== 'need') {
-      state.next = -1;
-      return good;
-    }
-    pos += r.bytes;
+    const head = Buffer.concat([state.tail ?? Buffer.alloc(0), chunk.subarray(0, HEADER_BYTES)]);
+    const end = head.length < HEADER_BYTES ? undefined : recordEnd(head, 0);
+    if (end === undefined) return lose(state, good);
+    pos += end;
   }
   state.tail = undefined;
-  while (pos < chunk.length) {
-    if (pos + HEADER_BYTES > chunk.length) {
-      state.tail = Buffer.from(chunk.subarray(pos)); // a copy: the chunk goes to another thread
-      break;
-    }
-    const r = parseRecordAt(chunk, pos, chunk.length, true);
-    if (r.status === 'ok') {
-      good.push(base + pos);
-      pos = r.next;
-    } else if (r.status === 'need') {
-      pos += r.bytes; // the record ends in a later chunk
-    } else if (r.next !== undefined) {
-      pos = r.next; // a bad data CRC: the reader reports it, the length is good
-    } else {
-      state.next = -1;
-      return good;
-    }
+  pos = walkRecords(chunk, pos, chunk.length, (start) => good.push(base + start));
+  if (pos < 0) return lose(state, good);
+  if (pos + HEADER_BYTES > chunk.length) {
+    if (pos < chunk.length) state.tail = Buffer.from(chunk.subarray(pos)); // a copy: the chunk goes to another thread
+  } else {
+    // the record at `pos` ends in a later chunk
+    const end = recordEnd(chunk, pos);
+    if (end === undefined) return lose(state, good);
+    pos = end;
   }
   state.next = base + pos;
   return good;
+}
+
+/** Where the record whose whole header is at `pos` ends, or `undefined` when the header does not check out. */
+function recordEnd(buf: Buffer, pos: number): number | undefined {
+  const r = parseRecordAt(buf, pos, pos + HEADER_BYTES, true);
+  return r.status === 'need' ? pos + r.bytes : undefined;
+}
+
+/** The framing is lost: nothing more of the file is vouched for. */
+function lose(state: ChunkVerifyState, good: number[]): number[] {
+  state.next = -1;
+  return good;
+}
+
+/**
+ * Walk the records of `buf[from, to)` from `from`, where a record starts, calling `good` with
+ * the extent of each that checks out (framing and both CRCs); a record with a bad data CRC is
+ * stepped over (its length checked out). Returns where the walk stopped: the start of the first
+ * record that does not end by `to` (or `to`), or −1 at a header that does not check out.
+ */
+function walkRecords(buf: Buffer, from: number, to: number, good: (start: number, end: number) => void): number {
+  let pos = from;
+  while (pos < to) {
+    const r = parseRecordAt(buf, pos, to, true);
+    if (r.status === 'need') return pos;
+    if (r.status === 'ok') {
+      good(pos, r.next);
+      pos = r.next;
+    } else if (r.next !== undefined) pos = r.next;
+    else return -1;
+  }
+  return pos;
 }
 
 /**
@@ -63,13 +84,6 @@ export function verifyChunk(chunk: Buffer, base: number, state: ChunkVerifyState
  */
 export function goodRecords(buf: Buffer, from: number, to: number): number[] {
   const good: number[] = [];
-  for (let pos = from; pos < to; ) {
-    const r = parseRecordAt(buf, pos, to, true);
-    if (r.status === 'ok') {
-      good.push(pos, r.next);
-      pos = r.next;
-    } else if (r.status === 'corrupt' && r.next !== undefined) pos = r.next; // a bad data CRC: the length is good
-    else break;
-  }
+  walkRecords(buf, from, to, (start, end) => good.push(start, end));
   return good;
 }

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readSync } from 'node:fs';
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { sealChunk } from './chunk-seal.js';
-import { writeFully } from './chunk-io.js';
+import { readFully, writeFully } from './chunk-io.js';
 import type { FromCheckWorker, FromChunkWorker, FromReadWorker, OpenSession, ToCheckWorker, ToChunkWorker, ToReadWorker } from './chunk-protocol.js';
 import { goodRecords, startVerify, verifyChunk } from './chunk-verify.js';
 
@@ -22,16 +21,31 @@ parentPort!.on('message', (open: OpenSession) => {
   else checkSession(open.port);
 });
 
-function checkSession(port: MessagePort): void {
-  const post = (message: FromCheckWorker): void => port.postMessage(message);
-  port.on('message', (message: ToCheckWorker) => {
-    if (message.kind === 'close') {
-      post({ kind: 'closed' });
-      port.close();
+/**
+ * Serve a session on `port`: `close` ends it (answered `closed`, after the messages sent before
+ * it; the worker then touches nothing of the session), the other messages go to `handle`.
+ */
+function serve<M extends { readonly kind: string }>(port: MessagePort, handle: (message: Exclude<M, { readonly kind: 'close' }>) => void): void {
+  port.on('message', (message: M) => {
+    if (message.kind !== 'close') {
+      handle(message as Exclude<M, { readonly kind: 'close' }>);
       return;
     }
-    const { id, buffer, at, length } = message;
-    post({ kind: 'checked', id, good: goodRecords(Buffer.from(buffer), at, at + length) });
+    port.postMessage({ kind: 'closed' });
+    port.close();
+  });
+}
+
+/** What a session is told of a system error. */
+function failure(error: unknown): { readonly kind: 'failed'; readonly message: string; readonly code: string | undefined } {
+  const { message, code } = error as NodeJS.ErrnoException;
+  return { kind: 'failed', message, code };
+}
+
+function checkSession(port: MessagePort): void {
+  serve<ToCheckWorker>(port, ({ id, buffer, at, length }) => {
+    const message: FromCheckWorker = { kind: 'checked', id, good: goodRecords(Buffer.from(buffer), at, at + length) };
+    port.postMessage(message);
   });
 }
 
@@ -40,18 +54,12 @@ function readSession(fd: number, chunkSize: number, port: MessagePort): void {
   let position = 0;
   let done = false;
   const post = (message: FromReadWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
-  port.on('message', (message: ToReadWorker) => {
-    if (message.kind === 'close') {
-      post({ kind: 'closed' });
-      port.close();
-      return;
-    }
+  serve<ToReadWorker>(port, () => {
     if (done) return;
     try {
       const buffer = new ArrayBuffer(chunkSize);
       const chunk = Buffer.from(buffer);
-      let filled = 0;
-      for (let n = -1; filled < chunkSize && n !== 0; filled += n) n = readSync(fd, chunk, filled, chunkSize - filled, position + filled);
+      const filled = readFully(fd, chunk, position);
       if (filled === 0) {
         done = true;
         post({ kind: 'end' });
@@ -62,8 +70,7 @@ function readSession(fd: number, chunkSize: number, port: MessagePort): void {
       post({ kind: 'chunk', buffer, length: filled, good }, [buffer]);
     } catch (error) {
       done = true;
-      const { message: text, code } = error as NodeJS.ErrnoException;
-      post({ kind: 'failed', message: text, code });
+      post(failure(error));
     }
   });
 }
@@ -81,7 +88,7 @@ function writeSession(fd: number, sha256: boolean, port: MessagePort): void {
     if (!hash || hashed >= end) return;
     const scratch = Buffer.allocUnsafe(Math.min(end - hashed, 1024 * 1024));
     while (hashed < end) {
-      const n = readSync(fd, scratch, 0, Math.min(scratch.length, end - hashed), hashed);
+      const n = readFully(fd, scratch.subarray(0, Math.min(scratch.length, end - hashed)), hashed);
       if (n === 0) throw new Error(`file ends at byte ${hashed}, expected ${end}`);
       hash.update(scratch.subarray(0, n));
       hashed += n;
@@ -90,43 +97,34 @@ function writeSession(fd: number, sha256: boolean, port: MessagePort): void {
 
   const fail = (error: unknown): void => {
     failed = true; // later chunks are dropped: the file is broken already
-    const { message, code } = error as NodeJS.ErrnoException;
-    post({ kind: 'failed', message, code });
+    post(failure(error));
   };
 
-  port.on('message', (message: ToChunkWorker) => {
-    switch (message.kind) {
-      case 'chunk': {
-        const { buffer, length, position } = message;
-        if (!failed) {
-          try {
-            const chunk = Buffer.from(buffer, 0, length);
-            sealChunk(chunk, length);
-            hashUpTo(position);
-            hash?.update(chunk);
-            hashed += length;
-            writeFully(fd, chunk, position);
-          } catch (error) {
-            fail(error);
-          }
+  serve<ToChunkWorker>(port, (message) => {
+    if (message.kind === 'finish') {
+      if (!failed) {
+        try {
+          hashUpTo(message.size);
+        } catch (error) {
+          fail(error);
         }
-        post({ kind: 'done', buffer }, [buffer]);
-        return;
       }
-      case 'finish':
-        if (!failed) {
-          try {
-            hashUpTo(message.size);
-          } catch (error) {
-            fail(error);
-          }
-        }
-        if (!failed) post({ kind: 'finished', sha256: hash?.digest('hex') });
-        return;
-      case 'close':
-        post({ kind: 'closed' });
-        port.close();
-        return;
+      if (!failed) post({ kind: 'finished', sha256: hash?.digest('hex') });
+      return;
     }
+    const { buffer, length, position } = message;
+    if (!failed) {
+      try {
+        const chunk = Buffer.from(buffer, 0, length);
+        sealChunk(chunk, length);
+        hashUpTo(position);
+        hash?.update(chunk);
+        hashed += length;
+        writeFully(fd, chunk, position);
+      } catch (error) {
+        fail(error);
+      }
+    }
+    post({ kind: 'done', buffer }, [buffer]);
   });
 }

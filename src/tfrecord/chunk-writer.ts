@@ -1,9 +1,8 @@
-import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { WriteFailedError } from '../core/errors.js';
 import { writeFully } from './chunk-io.js';
 import { sealChunk } from './chunk-seal.js';
 import type { FromChunkWorker, ToChunkWorker } from './chunk-protocol.js';
-import { SharedChunkWorker } from './shared-chunk-worker.js';
+import { WorkerSession } from './shared-chunk-worker.js';
 
 /**
  * Bytes of buffers a writer may have (at least three): chunks wait for the worker in its queue
@@ -22,29 +21,20 @@ export function allocChunk(size: number): Buffer {
 
 /**
  * Seals, hashes and writes a TFRecordWriter's full buffers on the process's chunk worker
- * ({@link SharedChunkWorker}), so that the writer's thread only encodes records. The writer
+ * (a {@link WorkerSession}), so that the writer's thread only encodes records. The writer
  * never waits for the worker: when all its buffers are with it (it boots, or falls behind), a
  * chunk is sealed and written here instead, and the worker hashes those bytes from the file
  * when it gets to them.
  */
 export class ChunkWriter {
-  private readonly host: SharedChunkWorker;
-  private readonly port: MessagePort;
+  private readonly session: WorkerSession<ToChunkWorker, FromChunkWorker>;
   private inFlight = 0;
-  /** Whether this session counts as needing the worker (chunks in flight, or an answer awaited). */
-  private needing = false;
   /** Buffers made so far (the writer's first one included). */
   private buffers = 1;
   private readonly maxBuffers: number;
   /** Buffers back from the worker. */
   private readonly free: Buffer[] = [];
   private finishing: { resolve(sha256: string | undefined): void; reject(error: Error): void } | undefined;
-  private closing: (() => void) | undefined;
-  private stopped: Promise<void> | undefined;
-  private readonly onDeath = (error: Error): void => {
-    this.fail(WriteFailedError.from(this.path, error));
-    this.closing?.();
-  };
   /** Why writing failed, once it has. */
   failure: WriteFailedError | undefined;
 
@@ -55,12 +45,11 @@ export class ChunkWriter {
     private readonly sha256: boolean,
     private readonly bufferSize: number,
   ) {
-    const { port1, port2 } = new MessageChannel();
-    this.host = SharedChunkWorker.get();
-    this.host.open({ kind: 'write', fd, sha256, port: port2 }, this.onDeath);
-    this.port = port1;
-    this.port.on('message', (message: FromChunkWorker) => this.receive(message));
-    this.port.unref();
+    this.session = new WorkerSession(
+      (port) => ({ kind: 'write', fd, sha256, port }),
+      (message) => this.receive(message),
+      (error) => this.fail(WriteFailedError.from(path, error)),
+    );
     this.maxBuffers = Math.max(3, Math.floor(MAX_BUFFER_BYTES / bufferSize));
   }
 
@@ -70,7 +59,7 @@ export class ChunkWriter {
    * Returns the empty buffer to go on with; throws the failure once writing failed.
    */
   submit(buffer: Buffer, length: number, position: number): Buffer {
-    this.drain();
+    this.session.drain();
     if (this.failure) throw this.failure;
     const next = this.spare();
     if (next) {
@@ -92,13 +81,13 @@ export class ChunkWriter {
 
   /** Write the last chunk (if any), wait until the file is written and hashed, end the session; returns the sha256. */
   async finish(buffer: Buffer, length: number, position: number): Promise<string | undefined> {
-    this.drain();
+    this.session.drain();
     if (this.failure) throw this.failure;
     if (length > 0) this.post(buffer, length, position);
     try {
       if (!this.sha256 && this.inFlight === 0) return undefined; // nothing left for it to do
       const sha256 = new Promise<string | undefined>((resolve, reject) => (this.finishing = { resolve, reject }));
-      this.send({ kind: 'finish', size: position + length });
+      this.session.send({ kind: 'finish', size: position + length });
       this.update();
       return await sha256;
     } finally {
@@ -111,20 +100,9 @@ export class ChunkWriter {
    * once this resolves the worker no longer touches the file, which may then be closed.
    */
   stop(): Promise<void> {
-    this.stopped ??= (async () => {
-      if (!this.host.dead) {
-        const closed = new Promise<void>((resolve) => (this.closing = resolve));
-        this.send({ kind: 'close' });
-        this.update();
-        await closed;
-      }
-      this.closing = undefined;
-      this.finishing = undefined;
-      this.update();
-      this.port.close();
-      this.host.closed(this.onDeath);
-    })();
-    return this.stopped;
+    this.finishing = undefined;
+    this.update();
+    return this.session.close();
   }
 
   private writeHere(buffer: Buffer, length: number, position: number): void {
@@ -142,22 +120,11 @@ export class ChunkWriter {
     this.inFlight++;
     this.update();
     const ab = buffer.buffer as ArrayBuffer;
-    this.send({ kind: 'chunk', buffer: ab, length, position }, [ab]);
+    this.session.send({ kind: 'chunk', buffer: ab, length, position }, [ab]);
   }
 
-  private send(message: ToChunkWorker, transfer: ArrayBuffer[] = []): void {
-    this.port.postMessage(message, transfer);
-  }
-
-  /** Tell the worker whether this session needs it now (it holds the process open while one does). */
   private update(): void {
-    const needing = this.inFlight > 0 || this.finishing !== undefined || this.closing !== undefined;
-    if (needing !== this.needing) this.host.need((this.needing = needing));
-  }
-
-  /** Take the worker's messages that have arrived, without waiting for the event loop. */
-  private drain(): void {
-    for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) this.receive(m.message as FromChunkWorker);
+    this.session.need(this.inFlight > 0 || this.finishing !== undefined);
   }
 
   private receive(message: FromChunkWorker): void {
@@ -172,10 +139,6 @@ export class ChunkWriter {
       case 'finished':
         this.finishing?.resolve(message.sha256);
         this.finishing = undefined;
-        break;
-      case 'closed':
-        this.closing?.();
-        this.closing = undefined;
         break;
     }
     this.update();

@@ -41,8 +41,8 @@ const READY: Promise<void> = Promise.resolve();
  * Writes uncompressed TFRecord files, keeping the index and sha256 as it goes.
  *
  * This thread only encodes records into the write buffer (each with its length, CRC slots left
- * empty). A full buffer goes to a worker thread, started on the first one, that fills in the
- * CRCs ({@link sealChunk}), hashes and writes it; small files never start one and are sealed
+ * empty). A full buffer goes to the process's chunk worker ({@link ChunkWriter}), which fills in
+ * the CRCs ({@link sealChunk}), hashes and writes it; a file that never fills a buffer is sealed
  * here at close.
  */
 export class TFRecordWriter {
@@ -70,7 +70,7 @@ export class TFRecordWriter {
    * read back (a regular file or a device like `/dev/null`; not a pipe).
    */
   static async create(path: string, options: WriterOptions = {}): Promise<TFRecordWriter> {
-    const handle = await open(path, 'w+'); // read too: the chunk worker hashes what was written before it booted
+    const handle = await open(path, 'w+'); // read too: the chunk worker hashes back what this thread wrote itself
     return new TFRecordWriter(handle, path, options.bufferSize ?? 1024 * 1024, options.sync ?? true, options.sha256 ?? true);
   }
 
