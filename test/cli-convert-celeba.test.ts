@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -406,5 +406,53 @@ describe('celeba-convert: options and inputs', () => {
     expect(set.examples.train!.map((e) => text(e, 'image/filename'))).toEqual(['000001.jpg', '000002.jpg', '000003.jpg']);
     expect(set.manifest.partitions.every((p) => p.shards.length > 1)).toBe(true);
     expect(set.manifest.options).toMatchObject({ limit: 3, shard_size_mb: 0.002 });
+  });
+});
+
+describe('celeba-convert: damaged image files', () => {
+  /** The fixture's usual train skips, and the names of the train images converted when `gone` are skipped too. */
+  const FIXTURE_SKIPS = {
+    '000004.jpg': 'zero-area bounding box: 0×0 at 12,9',
+    '000010.jpg': 'undecodable image: truncated JPEG (no end-of-image marker)',
+    '000012.jpg': 'missing image file: Img/img_celeba/000012.jpg',
+    '000015.jpg': 'no annotation row in Anno/list_bbox_celeba.txt',
+  };
+
+  /** Convert the train partition of `root` with --bbox; exit 0, nothing on stderr; the skips and the converted names. */
+  async function convertTrain(root: string) {
+    const out = join(await tempDir(), 'out');
+    const r = await runBin('celeba-convert', ['--root', root, '--out', out, '--partition', 'train', '--bbox', '--shards', '1', '-q']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const set = await readShardSet(out);
+    return { stdout: r.stdout, skipped: set.manifest.skipped, names: set.examples.train!.map((e) => text(e, 'image/filename')) };
+  }
+
+  function expectSkips(got: Awaited<ReturnType<typeof convertTrain>>, extra: Readonly<Record<string, string>>): void {
+    const reasons: Record<string, string> = { ...FIXTURE_SKIPS, ...extra };
+    const names = Object.keys(reasons).sort();
+    expect(got.skipped).toEqual(names.map((input) => ({ input, partition: 'train', reason: reasons[input] })));
+    expect(got.names).toEqual(IMAGES.filter((i) => i.partition === 0 && !names.includes(i.name)).map((i) => i.name));
+  }
+
+  it('skips a 0-byte image and a renamed one with their reasons, and converts the rest', async () => {
+    const root = await copyCelebaFixture();
+    const dir = join(root, 'Img', 'img_celeba');
+    await writeFile(join(dir, '000002.jpg'), Buffer.alloc(0));
+    await rename(join(dir, '000005.jpg'), join(dir, '000005.jpeg'));
+    const got = await convertTrain(root);
+    expectSkips(got, { '000002.jpg': 'undecodable image: empty file (0 bytes)', '000005.jpg': 'missing image file: Img/img_celeba/000005.jpg' });
+    expect(got.stdout).toContain('skipped 6 inputs: 2 undecodable image, 1 zero-area bounding box, 2 missing image file, 1 no annotation row in Anno/list_bbox_celeba.txt');
+  });
+
+  it('skips a truncated JPEG whose bounding box lies in its intact part', async () => {
+    const root = await copyCelebaFixture();
+    // 40×480 with the fixture's box for 000003.jpg at rows 18–43: the crop needs only the first
+    // tenth of the file, so cutting it in half leaves the box intact.
+    const tall = await sharp(Buffer.from(Array.from({ length: 40 * 480 * 3 }, (_, i) => (i * 7919) % 251)), { raw: { width: 40, height: 480, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    await writeFile(join(root, 'Img', 'img_celeba', '000003.jpg'), tall.subarray(0, tall.length >> 1));
+    expectSkips(await convertTrain(root), { '000003.jpg': 'undecodable image: truncated JPEG (no end-of-image marker)' });
   });
 });

@@ -91,18 +91,21 @@ export function zeroAreaReason(box: BBox): string | undefined {
  * edges when enlarging, and was slower than decoding to raw pixels and resizing in JS
  * (a 64×64 output costs ~0.1 ms of main thread) in bench/convert.ts.
  *
- * When neither crop nor resize changes the image and it is already in the output encoding
- * with the right channels, the source bytes are stored as they are (after a full decode to
- * check them), as the reference's writer does.
+ * Every image is decoded to its last row, once, so that a damaged file is rejected whatever
+ * the crop, as TensorFlow's `decode_jpeg` rejects it (see {@link decodeRegion}). When neither
+ * crop nor resize changes the image and it is already in the output encoding with the right
+ * channels, the source bytes are stored as they are, as the reference's writer does.
  */
 export async function transformImage(input: Uint8Array, options: TransformOptions): Promise<TransformedImage | RejectedImage> {
-  const image = sharp(input, { failOn: 'error' });
+  let image: Sharp;
   let sourceWidth: number;
   let sourceHeight: number;
   let sourceFormat: string | undefined;
   let sourceChannels: number;
   let hasAlpha: boolean;
   try {
+    // Inside the try: sharp throws at once on an empty buffer.
+    image = sharp(input, { failOn: 'error' });
     const meta = await image.metadata();
     if (meta.width === undefined || meta.height === undefined) return { ok: false, reason: undecodableReason(input, undefined) };
     sourceWidth = meta.width;
@@ -113,6 +116,8 @@ export async function transformImage(input: Uint8Array, options: TransformOption
   } catch {
     return { ok: false, reason: undecodableReason(input, undefined) };
   }
+  // libpng stops after the last row of pixels, so a PNG cut in its final chunks decodes.
+  if (sourceFormat === 'png' && !hasPngEnd(input)) return { ok: false, reason: undecodableReason(input, sourceFormat) };
   let region: Region | undefined;
   if (options.crop) {
     const r = clampBox(options.crop, sourceWidth, sourceHeight);
@@ -130,15 +135,27 @@ export async function transformImage(input: Uint8Array, options: TransformOption
       await image.raw().toBuffer();
       return { ...base, encoded: input };
     }
-    let pipeline = region ? image.extract(region) : image;
-    pipeline = pipeline.removeAlpha().toColourspace(options.channels === 3 ? 'srgb' : 'b-w');
-    if (outW === w && outH === h) return { ...base, encoded: await encode(pipeline, options) };
-    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-    const resized = resizeBilinear({ pixels: data, width: info.width, height: info.height, channels: info.channels }, outH, outW);
+    const pipeline = image.removeAlpha().toColourspace(options.channels === 3 ? 'srgb' : 'b-w');
+    if (unchanged) return { ...base, encoded: await encode(pipeline, options) };
+    const pixels = await decodeRegion(pipeline, region ?? { left: 0, top: 0, width: sourceWidth, height: sourceHeight }, sourceHeight);
+    const resized = outW === w && outH === h ? pixels : resizeBilinear(pixels, outH, outW);
     return { ...base, encoded: await encodePixels(resized, options.encoding, options.quality) };
   } catch {
     return { ok: false, reason: undecodableReason(input, sourceFormat) };
   }
+}
+
+/**
+ * The raw pixels of `region`, decoded from every row of the image. libvips decodes a JPEG or
+ * PNG only as far down as a crop needs, so a file cut below the box would be converted; taking
+ * the column strip of the box down to the last row makes the decoder read the whole file (and
+ * fail on a truncated one with `failOn`), and the rows outside the box cost no copy.
+ */
+async function decodeRegion(pipeline: Sharp, region: Region, sourceHeight: number): Promise<RawImage> {
+  const strip = pipeline.extract({ left: region.left, top: 0, width: region.width, height: sourceHeight });
+  const { data, info } = await strip.raw().toBuffer({ resolveWithObject: true });
+  const row = info.width * info.channels;
+  return { pixels: data.subarray(region.top * row, (region.top + region.height) * row), width: info.width, height: region.height, channels: info.channels };
 }
 
 /** The sharp and libvips versions, which decide the bytes of encoded images (part of resume fingerprints). */
@@ -173,8 +190,23 @@ async function encode(pipeline: Sharp, options: { readonly encoding: ImageEncodi
  */
 export function undecodableReason(input: Uint8Array, format: string | undefined): string {
   const n = input.length;
+  if (n === 0) return 'undecodable image: empty file (0 bytes)';
   if (format === undefined) return 'undecodable image: unknown format or corrupt header';
   if (format === 'jpeg' && !(n >= 2 && input[n - 2] === 0xff && input[n - 1] === 0xd9)) return 'undecodable image: truncated JPEG (no end-of-image marker)';
-  if (format === 'png' && !Buffer.from(input.buffer, input.byteOffset, n).subarray(Math.max(0, n - 12)).includes('IEND')) return 'undecodable image: truncated PNG (no IEND chunk)';
+  if (format === 'png' && !hasPngEnd(input)) return 'undecodable image: truncated PNG (no IEND chunk)';
   return `undecodable image: corrupt ${format} data`;
 }
+
+/** Whether a PNG's chunks, walked by their lengths from the signature on, reach a whole IEND chunk (bytes after it are ignored, as libpng ignores them). */
+export function hasPngEnd(input: Uint8Array): boolean {
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  for (let offset = 8; offset + 8 <= input.length; ) {
+    const next = offset + 12 + view.getUint32(offset);
+    if (view.getUint32(offset + 4) === IEND) return next <= input.length;
+    offset = next;
+  }
+  return false;
+}
+
+/** The chunk type `IEND` as a big-endian uint32. */
+const IEND = 0x49454e44;

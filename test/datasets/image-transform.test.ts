@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { clampBox, encodePixels, transformImage, undecodableReason, zeroAreaReason } from '../../src/datasets/image-transform.js';
+import { clampBox, encodePixels, hasPngEnd, transformImage, undecodableReason, zeroAreaReason } from '../../src/datasets/image-transform.js';
 import { CELEBA_FIXTURE } from './helpers.js';
 
 describe('clampBox', () => {
@@ -71,9 +71,57 @@ describe('transformImage', () => {
     expect(undecodableReason(Buffer.from([0xff, 0xd8, 0, 0, 0xff, 0xd9]), 'jpeg')).toBe('undecodable image: corrupt jpeg data');
   });
 
+  it('rejects an empty file as undecodable instead of throwing', async () => {
+    for (const crop of [undefined, { x: 1, y: 1, width: 4, height: 4 }]) {
+      const t = await transformImage(new Uint8Array(0), { ...(crop ? { crop } : {}), size: 8, encoding: 'jpeg', quality: 95, channels: 3 });
+      expect(t).toEqual({ ok: false, reason: 'undecodable image: empty file (0 bytes)' });
+    }
+  });
+
+  describe('rejects a truncated file whatever the crop (the whole file is decoded)', () => {
+    // 40×480 noise: a box in the top rows is decoded from the first part of the file only (the
+    // PNG has two IDAT chunks and the cut is in the second).
+    let seed = 1;
+    const pixels = Buffer.from(Array.from({ length: 40 * 480 * 3 }, () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) >>> 23));
+    const tall = sharp(pixels, { raw: { width: 40, height: 480, channels: 3 } });
+    const top = { x: 2, y: 3, width: 20, height: 20 };
+    it.each([
+      ['JPEG', () => tall.clone().jpeg({ quality: 95 }).toBuffer(), 'undecodable image: truncated JPEG (no end-of-image marker)'],
+      ['PNG', () => tall.clone().png().toBuffer(), 'undecodable image: truncated PNG (no IEND chunk)'],
+    ])('%s', async (_kind, make, reason) => {
+      const whole = await make();
+      for (const options of [{ size: 0, encoding: 'raw' }, { size: 8, encoding: 'jpeg' }, { size: 0, encoding: 'png' }] as const) {
+        const intact = await transformImage(whole, { crop: top, ...options, quality: 95, channels: 3 });
+        expect(intact.ok).toBe(true);
+        // Cut in the pixel data, and by only the last byte (of the JPEG's end-of-image marker, the PNG's IEND chunk).
+        for (const end of [Math.floor(whole.length * 0.75), whole.length - 1]) {
+          const cut = await transformImage(whole.subarray(0, end), { crop: top, ...options, quality: 95, channels: 3 });
+          expect(cut, `${options.encoding} at size ${options.size}, ${end} of ${whole.length} bytes`).toEqual({ ok: false, reason });
+        }
+      }
+    });
+  });
+
   it('rejects a box outside the image before decoding', async () => {
     const t = await transformImage(await wild('000001.jpg'), { crop: { x: 100, y: 100, width: 5, height: 5 }, size: 64, encoding: 'jpeg', quality: 95, channels: 3 });
     expect(t).toEqual({ ok: false, reason: 'bounding box outside the image: 5×5 at 100,100 in a 40×48 image' });
+  });
+});
+
+describe('hasPngEnd', () => {
+  const chunk = (type: string, length: number) => Buffer.concat([Buffer.from([0, 0, 0, length]), Buffer.from(type, 'latin1'), Buffer.alloc(length + 4)]);
+  const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', 13), chunk('IDAT', 5), chunk('IEND', 0)]);
+  it('walks the chunks to a whole IEND', () => {
+    expect(hasPngEnd(png)).toBe(true);
+    expect(hasPngEnd(Buffer.concat([png, Buffer.from('trailing bytes')]))).toBe(true);
+  });
+  it('is false when the file ends before IEND is whole, or an IEND inside chunk data is all there is', () => {
+    for (let n = 0; n < png.length; n++) expect(hasPngEnd(png.subarray(0, n)), `${n} bytes`).toBe(false);
+    const hidden = Buffer.concat([png.subarray(0, 33), Buffer.from([0, 0, 0, 12, ...Buffer.from('tEXt'), ...png.subarray(png.length - 12)])]);
+    expect(hasPngEnd(hidden)).toBe(false);
+  });
+  it('makes a complete PNG with bad data "corrupt", not "truncated"', () => {
+    expect(undecodableReason(Buffer.concat([png, Buffer.from('trailing bytes')]), 'png')).toBe('undecodable image: corrupt png data');
   });
 });
 
