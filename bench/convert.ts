@@ -3,17 +3,21 @@
  * same per-image work (read → sharp decode + crop → tf.image.resize to 64×64 → sharp JPEG q95)
  * over the same files at the best concurrency, with no annotations, Examples, TFRecord framing,
  * hashing or ordering; and, for comparison, the same loop with sharp's own resize (linear,
- * which antialiases unlike the reference). The ratio is taken against the faster of all. The converter's rate is that of its conversion phase (its progress
+ * which antialiases unlike the reference), and the same loop decoding every row of each file as
+ * the converter does to reject damaged files (`whole file`). The ratio is taken against the faster of all. The converter's rate is that of its conversion phase (its progress
  * display's final line); the whole-process rate, with startup, annotation loading, shard
  * planning and the manifest, is shown beside it. Both run as child processes on a synthetic CelebA-like folder (generated
  * once into .bench/, in-the-wild-sized JPEGs); CPU use and peak RSS come from the children.
  *
  *   node dist/bench/convert.js [--images 3000] [--workers 2,3,4] [--concurrency 1,2,3,4] [--runs 1]
+ *
+ * With several runs, every configuration is measured once per round (so load from other jobs
+ * falls on all of them alike) and the median of each is shown.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -28,8 +32,16 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '1,2,3,4' },
     runs: { type: 'string', default: '1' },
     'ceiling-child': { type: 'string' },
+    help: { type: 'boolean', default: false },
   },
 });
+
+const HELP = `node dist/bench/convert.js [options]
+  --images <n>          synthetic images (generated once into .bench/)  default 3000
+  --workers <list>      celeba-convert --workers values                 default cores, cores+1, 2×cores
+  --concurrency <list>  concurrency values of the bare loop             default 1,2,3,4
+  --runs <n>            rounds; the median of each configuration        default 1
+`;
 
 const root = packageRoot();
 const count = Number(values.images);
@@ -126,11 +138,13 @@ async function ceilingChild(concurrency: number, variant: string): Promise<void>
       const top = Math.max(0, b[1]);
       const width = Math.min(meta.width!, b[0] + b[2]) - left;
       const height = Math.min(meta.height!, b[1] + b[3]) - top;
-      const p = img.extract({ left, top, width, height }).removeAlpha().toColourspace('srgb');
+      // 'whole': the converter's check, a strip of the box down to the last row (the whole file decoded).
+      const p = (variant === 'whole' ? img.extract({ left, top: 0, width, height: meta.height! }) : img.extract({ left, top, width, height })).removeAlpha().toColourspace('srgb');
       if (variant === 'resize') return p.resize(64, 64, { fit: 'fill', kernel: 'linear' }).jpeg({ quality: 95 }).toBuffer();
       // The converter's own ops: crop to raw pixels, tf.image.resize in JS, encode.
       const { data, info } = await p.raw().toBuffer({ resolveWithObject: true });
-      const small = resizeBilinear({ pixels: data, width: info.width, height: info.height, channels: info.channels }, 64, 64);
+      const rows = variant === 'whole' ? data.subarray(top * info.width * info.channels, (top + height) * info.width * info.channels) : data;
+      const small = resizeBilinear({ pixels: rows, width: info.width, height, channels: info.channels }, 64, 64);
       return sharp(small.pixels, { raw: { width: 64, height: 64, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
     },
     { concurrency },
@@ -180,7 +194,8 @@ async function measureCeiling(concurrency: number, variant: string): Promise<Mea
   const r = await run([join(root, 'dist', 'bench', 'convert.js'), '--images', String(count), '--ceiling-child', `${concurrency}:${variant}`]);
   const result = JSON.parse(r.stdout) as { images: number; seconds: number };
   const u = usage(r.stderr);
-  return { label: `bare loop (${variant === 'resize' ? 'sharp resize, linear' : 'same ops'}), concurrency ${concurrency}`, concurrency, rate: result.images / result.seconds, cpu: u.cpu / result.seconds / cores, rssMb: u.maxRSS / 1024 };
+  const what = { resize: 'sharp resize, linear', whole: 'same ops, whole file decoded' }[variant] ?? 'same ops';
+  return { label: `bare loop (${what}), concurrency ${concurrency}`, concurrency, rate: result.images / result.seconds, cpu: u.cpu / result.seconds / cores, rssMb: u.maxRSS / 1024 };
 }
 
 async function measureConverter(workers: number): Promise<Measured> {
@@ -203,6 +218,10 @@ async function measureConverter(workers: number): Promise<Measured> {
 }
 
 async function main(): Promise<void> {
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
   if (values['ceiling-child'] !== undefined) {
     const [c, variant] = values['ceiling-child'].split(':');
     await ceilingChild(Number(c), variant ?? 'same');
@@ -210,35 +229,35 @@ async function main(): Promise<void> {
   }
   await generate();
   const runs = Number(values.runs);
-  const best = (ms: Measured[]): Measured => ms.reduce((a, b) => (b.rate > a.rate ? b : a));
   const concurrencies = values.concurrency.split(',').map(Number);
   const workerCounts = values.workers ? values.workers.split(',').map(Number) : [cores, cores + 1, cores * 2];
   // Warm the page cache so the first measurement does not pay for the disk.
   await measureCeiling(cores, 'same');
-  const rows: Measured[] = [];
-  for (const c of concurrencies) {
-    const ms: Measured[] = [];
-    for (let r = 0; r < runs; r++) ms.push(await measureCeiling(c, 'same'));
-    rows.push(best(ms));
-  }
-  rows.push(await measureCeiling(best(rows).concurrency ?? cores, 'resize'));
-  const ceiling = best(rows);
-  for (const w of workerCounts) {
-    const ms: Measured[] = [];
-    for (let r = 0; r < runs; r++) ms.push(await measureConverter(w));
-    rows.push(best(ms));
-  }
+  const configs: (() => Promise<Measured>)[] = [
+    ...concurrencies.map((c) => () => measureCeiling(c, 'same')),
+    ...['whole', 'resize'].map((v) => () => measureCeiling(Math.max(...concurrencies.filter((c) => c <= cores + 1)), v)),
+    ...workerCounts.map((w) => () => measureConverter(w)),
+  ];
+  const samples: Measured[][] = configs.map(() => []);
+  for (let r = 0; r < runs; r++) for (const [k, measure] of configs.entries()) samples[k]!.push(await measure());
+  const rows = samples.map(median);
+  const ceiling = rows.reduce((a, b) => (b.rate > a.rate && b.wallRate === undefined ? b : a));
   const lines = [
-    `${count} synthetic in-the-wild JPEGs (320–640 × 360–720), ${cores} cores, best of ${runs}`,
+    `${count} synthetic in-the-wild JPEGs (320–640 × 360–720), ${cores} cores, median of ${runs} (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end)`,
     '',
-    '| run | images/s | of ceiling | whole process, images/s | CPU busy (of all cores) | peak RSS |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| run | images/s | of ceiling | whole process, images/s | CPU busy (of all cores) | peak RSS | all runs, images/s |',
+    '|---|---:|---:|---:|---:|---:|---|',
     ...rows.map(
-      (m) =>
-        `| ${m.label} | ${m.rate.toFixed(0)} | ${((m.rate / ceiling.rate) * 100).toFixed(1)} % | ${m.wallRate === undefined ? '' : m.wallRate.toFixed(0)} | ${(m.cpu * 100).toFixed(0)} % | ${m.rssMb.toFixed(0)} MB |`,
+      (m, k) =>
+        `| ${m.label} | ${m.rate.toFixed(0)} | ${((m.rate / ceiling.rate) * 100).toFixed(1)} % | ${m.wallRate === undefined ? '' : m.wallRate.toFixed(0)} | ${(m.cpu * 100).toFixed(0)} % | ${m.rssMb.toFixed(0)} MB | ${samples[k]!.map((s) => s.rate.toFixed(0)).join(', ')} |`,
     ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The run with the median rate (the lower middle one for an even count). */
+function median(ms: readonly Measured[]): Measured {
+  return [...ms].sort((a, b) => a.rate - b.rate)[Math.floor((ms.length - 1) / 2)]!;
 }
 
 await main();
