@@ -1,12 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { redactTarget } from './redact.js';
 import type { ServerMetrics } from './server-metrics.js';
 
-/** Query parameters whose values never reach the log. */
-const SECRET_PARAMS = /([?&](?:token|access_token)=)[^&]*/gi;
-
-/** A request path as logged: secrets redacted, bytes outside printable ASCII (and `"`) percent-encoded. */
+/** A request path as logged: secrets redacted (see redact.ts), bytes outside printable ASCII (and `"`) percent-encoded. */
 export function loggablePath(url: string): string {
-  return url.replace(SECRET_PARAMS, '$1REDACTED').replace(/[^\x21-\x7e]|"/g, (c) => encodeURIComponent(c));
+  return redactTarget(url).replace(/[^\x21-\x7e]|"/g, (c) => encodeURIComponent(c));
 }
 
 /** One access-log line. */

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApiError } from './api-error.js';
-import { installAccessLog, trackResponse } from './access-log.js';
+import { installAccessLog, loggablePath, trackResponse } from './access-log.js';
 import { bearerChecker } from './auth.js';
 import { Catalog } from './catalog.js';
 import { ConnectionTracker } from './connections.js';
@@ -192,6 +192,6 @@ function toApiError(error: unknown, request: FastifyRequest, log: (line: string)
     if (status === 414) return new ApiError('ERR_URI_TOO_LONG', 'A path segment is too long');
     return new ApiError('ERR_BAD_REQUEST', `Bad request: ${(error as Error).message}`, { status });
   }
-  log(`internal error on ${request.method} ${request.url.split('?')[0]}: ${(error as Error)?.stack ?? String(error)}`);
+  log(`internal error on ${request.method} ${loggablePath(request.url.split('?')[0] ?? '')}: ${(error as Error)?.stack ?? String(error)}`);
   return new ApiError('ERR_INTERNAL', 'Internal server error');
 }
