@@ -37,6 +37,20 @@ export function installAccessLog(app: FastifyInstance, metrics: ServerMetrics, s
   });
 }
 
+/** What one answered request left to count and log. */
+export interface Answered extends AccessRecord {
+  /** The route pattern, `unmatched` (no route) or `unparsed` (the HTTP parser refused it). */
+  readonly route: string;
+}
+
+/** Count one answered request in the metrics and write its access-log line. */
+export function recordAnswered(a: Answered, metrics: ServerMetrics, sink: ((line: string) => void) | false): void {
+  metrics.requests.inc({ route: a.route, method: a.method, status: String(a.status) });
+  metrics.responseBytes.inc({ route: a.route }, a.bytes);
+  metrics.requestSeconds.observe(a.ms / 1000, { route: a.route });
+  if (sink) sink(formatAccessLine(a));
+}
+
 /** Watch one response and log it when it closes (also used for requests fastify rejects before its hooks). */
 export function trackResponse(request: FastifyRequest, reply: FastifyReply, metrics: ServerMetrics, sink: ((line: string) => void) | false): void {
   const start = performance.now();
@@ -44,26 +58,20 @@ export function trackResponse(request: FastifyRequest, reply: FastifyReply, metr
   const written0 = socket.bytesWritten;
   const time = new Date();
   reply.raw.once('close', () => {
-    const ms = performance.now() - start;
-    const bytes = Math.max(0, socket.bytesWritten - written0);
-    const route = request.routeOptions.url ?? 'unmatched';
-    const status = reply.raw.statusCode;
-    metrics.requests.inc({ route, method: request.method, status: String(status) });
-    metrics.responseBytes.inc({ route }, bytes);
-    metrics.requestSeconds.observe(ms / 1000, { route });
-    if (sink) {
-      sink(
-        formatAccessLine({
-          time,
-          client: socket.remoteAddress ?? '-',
-          method: request.method,
-          path: request.raw.url ?? '',
-          status,
-          bytes,
-          ms,
-          incomplete: !reply.raw.writableFinished,
-        }),
-      );
-    }
+    recordAnswered(
+      {
+        route: request.routeOptions.url ?? 'unmatched',
+        time,
+        client: socket.remoteAddress ?? '-',
+        method: request.method,
+        path: request.raw.url ?? '',
+        status: reply.raw.statusCode,
+        bytes: Math.max(0, socket.bytesWritten - written0),
+        ms: performance.now() - start,
+        incomplete: !reply.raw.writableFinished,
+      },
+      metrics,
+      sink,
+    );
   });
 }

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { InvalidParameterError, ShardstreamError } from '../core/errors.js';
 import { ERROR_CODES, type ErrorCode } from './error-codes.js';
 
@@ -19,6 +20,23 @@ export class ApiError extends ShardstreamError {
   /** The JSON body sent to the client. */
   toBody(): { error: { code: string; param?: string; message: string } } {
     return { error: { code: this.code, ...(this.param === undefined ? {} : { param: this.param }), message: this.message } };
+  }
+
+  /**
+   * The whole HTTP/1.1 response, for a socket that no ServerResponse serves (the parser refused
+   * the request, or CONNECT): the same body and headers, and `Connection: close`.
+   */
+  toRawResponse(): Buffer {
+    const body = Buffer.from(JSON.stringify(this.toBody()), 'utf8');
+    const head = [
+      `HTTP/1.1 ${this.status} ${STATUS_CODES[this.status] ?? 'Error'}`,
+      'content-type: application/json; charset=utf-8',
+      `content-length: ${body.length}`,
+      'cache-control: no-store',
+      'connection: close',
+      ...Object.entries(this.headers).map(([k, v]) => `${k}: ${v}`),
+    ];
+    return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), body]);
   }
 }
 

@@ -4,6 +4,7 @@ import { ApiError } from './api-error.js';
 import { installAccessLog, loggablePath, trackResponse } from './access-log.js';
 import { bearerChecker } from './auth.js';
 import { Catalog } from './catalog.js';
+import { clientErrorHandler, installConnectRefusal } from './client-errors.js';
 import { ConnectionTracker } from './connections.js';
 import { crc32cShiftTable } from './crc-combine.js';
 import type { ServerContext, ActiveStream } from './context.js';
@@ -113,6 +114,7 @@ export async function createShardServer(options: ShardServerOptions): Promise<Sh
     routerOptions: { maxParamLength: 512 },
     // Node checks request and header timeouts on this interval (30 s by default, too coarse).
     http: { connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.requestTimeoutMs / 4))), headersTimeout: Math.min(limits.requestTimeoutMs, 60_000) },
+    clientErrorHandler: clientErrorHandler(metrics, accessLog),
     frameworkErrors: (error, request, reply) => {
       trackResponse(request, reply, metrics, accessLog);
       void sendError(error, request, reply);
@@ -120,6 +122,7 @@ export async function createShardServer(options: ShardServerOptions): Promise<Sh
   });
 
   const connections = new ConnectionTracker(app.server);
+  installConnectRefusal(app.server, metrics, accessLog);
   installAccessLog(app, metrics, accessLog);
   if (options.token !== undefined && options.token !== '') {
     const check = bearerChecker(options.token);
