@@ -5,6 +5,7 @@ import { packageRoot } from '../core/package-root.js';
 import { InvalidInputError, InvalidParameterError } from '../core/errors.js';
 import { decodeExampleWire, SMALL_INT64 } from './example-decode.js';
 import { encodeExampleWire } from './example-wire.js';
+import { float32Json } from './json-float.js';
 
 /** One feature of a tf.train.Example: a typed list. int64 values are bigints so that all 64 bits survive. */
 export type Feature =
@@ -111,42 +112,28 @@ function decodeProto(bytes: Uint8Array, name: string): ProtoExample {
 
 /**
  * The canonical protobuf JSON form of a serialized Example, as TensorFlow's `MessageToJson`
- * gives it (lowerCamelCase field names, int64 as decimal strings, bytes as base64,
- * NaN/Infinity as strings, floats as their shortest float32 form).
+ * gives it (lowerCamelCase field names, int64 as decimal strings, bytes as base64, floats as
+ * in {@link float32Json}), on one line. The text is written here, not by `JSON.stringify`,
+ * which would print -0 as `0` and 1.0 as `1`.
  */
 export function exampleToJson(bytes: Uint8Array, name = '<record>'): string {
   const message = decodeProto(bytes, name);
-  const json: { features?: { feature?: Record<string, unknown> } } = {};
-  if (message.features) {
-    json.features = {};
-    const feature = message.features.feature ?? {};
-    const keys = Object.keys(feature);
-    if (keys.length > 0) {
-      const out: Record<string, unknown> = {};
-      for (const key of keys) out[key] = featureJson(feature[key]!);
-      json.features.feature = out;
-    }
-  }
-  return JSON.stringify(json);
+  if (!message.features) return '{}';
+  const feature = message.features.feature ?? {};
+  const entries = Object.keys(feature).map((key) => `${JSON.stringify(key)}:${featureJson(feature[key]!)}`);
+  return entries.length > 0 ? `{"features":{"feature":{${entries.join(',')}}}}` : '{"features":{}}';
 }
 
-function featureJson(f: ProtoFeature): unknown {
-  const list = <T>(values: T[] | undefined): { value?: T[] } => (values && values.length > 0 ? { value: values } : {});
-  if (f.bytesList) return { bytesList: list(f.bytesList.value?.map((b) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64'))) };
-  if (f.floatList) return { floatList: list(f.floatList.value?.map(floatJson)) };
-  if (f.int64List) return { int64List: list(f.int64List.value?.map((v) => fromLong(v).toString())) };
-  return {};
+function featureJson(f: ProtoFeature): string {
+  if (f.bytesList) return `{"bytesList":${listJson(f.bytesList.value, (b) => `"${Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64')}"`)}}`;
+  if (f.floatList) return `{"floatList":${listJson(f.floatList.value, float32Json)}}`;
+  if (f.int64List) return `{"int64List":${listJson(f.int64List.value, (v) => `"${fromLong(v)}"`)}}`;
+  return '{}';
 }
 
-function floatJson(v: number): number | string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return 'Infinity';
-  if (v === -Infinity) return '-Infinity';
-  for (let p = 6; p <= 9; p++) {
-    const s = Number(v.toPrecision(p));
-    if (Math.fround(s) === v) return s;
-  }
-  return v;
+/** `{"value":[…]}`, or `{}` for an empty list (proto3 JSON omits empty repeated fields). */
+function listJson<T>(values: readonly T[] | undefined, item: (v: T) => string): string {
+  return values && values.length > 0 ? `{"value":[${values.map(item).join(',')}]}` : '{}';
 }
 
 /** Typed access to one feature, with an error that names the key and what was found. */
