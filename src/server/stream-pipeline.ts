@@ -1,5 +1,5 @@
 import type { RecordTable } from '../shards/record-table.js';
-import { batchRecordIds, type BatchPlanOptions } from '../shards/shuffle.js';
+import { batchPositions, batchRecordIds, type BatchPlanOptions } from '../shards/shuffle.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { Dataset } from './catalog.js';
 import { abortError, type Limiter } from './limiter.js';
@@ -23,6 +23,19 @@ export interface StreamPlan {
   readonly format: StreamFormat;
   /** The largest record of the table, framing included: with the count, it bounds a batch's bytes. */
   readonly maxRecordBytes: number;
+}
+
+/**
+ * TFRecord records of the whole body (`X-Shardstream-Body-Records`): one per batch for tensor,
+ * the batches' records for records. Every batch but an epoch's last holds `batchSize` records
+ * (DESIGN §4), so only the last one is looked at.
+ */
+export function bodyRecords(plan: StreamPlan): number {
+  const sent = plan.batches - plan.startBatch;
+  if (sent <= 0) return 0;
+  if (plan.format === 'tensor') return sent;
+  const last = batchPositions(plan.batch, plan.batches - 1);
+  return (sent - 1) * plan.batch.batchSize + (last.end - last.start);
 }
 
 /** What the pipeline works with. */

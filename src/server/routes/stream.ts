@@ -8,7 +8,7 @@ import { ApiError, invalidParameter } from '../api-error.js';
 import type { ActiveStream, ServerContext } from '../context.js';
 import { BufferPool } from '../buffer-pool.js';
 import type { Query } from '../query.js';
-import { batchChunks, buildBatch, type BatchChunk, type PipelineContext, type StreamPlan } from '../stream-pipeline.js';
+import { batchChunks, bodyRecords, buildBatch, type BatchChunk, type PipelineContext, type StreamPlan } from '../stream-pipeline.js';
 import { parseStreamParams } from '../stream-params.js';
 
 /** Emitted on a stream's response (with the batch's record count) each time a batch is handed to the socket. */
@@ -120,6 +120,8 @@ export function registerStreamRoute(app: FastifyInstance, ctx: ServerContext): v
       'x-shardstream-partitions': req.partitions.join(','),
       'x-shardstream-format': req.format,
       'x-shardstream-records': String(plan.table.records),
+      // What a complete body holds: with the chunked end, how a client tells it from a cut one.
+      'x-shardstream-body-records': String(bodyRecords(plan)),
       'x-shardstream-batches': String(plan.batches),
       'x-shardstream-start-batch': String(plan.startBatch),
       'x-shardstream-manifest-sha256': req.dataset.manifestSha256,
@@ -166,13 +168,19 @@ async function writeBatches(res: ServerResponse, body: AsyncGenerator<BatchChunk
     if (!res.socket) await firstEvent([res, 'socket'], [res, 'close']);
     // The head goes out now: the batches are written to the socket, behind it.
     if (!res.destroyed) res.flushHeaders();
+    let complete = true;
     for await (const chunk of body) {
-      if (res.destroyed || !res.socket) break;
+      if (res.destroyed || !res.socket) {
+        complete = false;
+        break;
+      }
       const ok = writeChunk(res.socket, res.chunkedEncoding, chunk, pool);
       res.emit(BATCH_SENT, chunk.records);
       if (!ok && !res.destroyed) await firstEvent([res.socket, 'drain'], [res, 'close']);
     }
-    if (!res.destroyed) res.end();
+    // Only a body with every batch gets its end (the last chunk, or a clean close for HTTP/1.0).
+    if (complete && !res.destroyed) res.end();
+    else res.destroy();
   } catch {
     res.destroy();
   } finally {
