@@ -46,7 +46,7 @@ export class DirectSource implements BatchSource {
       throw new InvalidInputError(where, `holds dataset ${JSON.stringify(manifest.dataset)}, not ${JSON.stringify(options.dataset)}`);
     }
     const partitions = options.partitions ?? manifest.partitions.map((p) => p.name);
-    const table = await RecordTable.build(manifest, partitions, (name) => store.index(name), where);
+    const table = await RecordTable.build(manifest, partitions, (name, bytes) => store.index(name, bytes), where);
     return new DirectSource(store, manifest, partitions, table, options);
   }
 

@@ -23,8 +23,8 @@ export class FileStore implements ShardStore {
     return readManifestFile(this.location);
   }
 
-  index(shard: string): Promise<RecordIndex> {
-    return readIndexFile(indexPathFor(this.describe(shard)));
+  index(shard: string, size: number): Promise<RecordIndex> {
+    return readIndexFile(indexPathFor(this.describe(shard)), size);
   }
 
   async read(shard: string, offset: number, length: number, size: number): Promise<Buffer> {

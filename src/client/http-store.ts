@@ -33,9 +33,9 @@ export class HttpStore implements ShardStore {
     return parseManifest(parseJson(await this.http.getText(url), String(url)), String(url));
   }
 
-  async index(shard: string): Promise<RecordIndex> {
+  async index(shard: string, size: number): Promise<RecordIndex> {
     const url = this.url(indexPathFor(shard));
-    return parseIndex(await this.http.getText(url), String(url));
+    return parseIndex(await this.http.getText(url), String(url), size);
   }
 
   read(shard: string, offset: number, length: number, size: number): Promise<Buffer> {

@@ -12,8 +12,8 @@ export interface ShardStore {
   describe(name: string): string;
   /** `manifest.json`, validated. */
   manifest(): Promise<Manifest>;
-  /** The `.index` file of a shard. */
-  index(shard: string): Promise<RecordIndex>;
+  /** The `.index` file of a shard, checked against the shard's `size` in the manifest (see `parseIndex`). */
+  index(shard: string, size: number): Promise<RecordIndex>;
   /**
    * Bytes `[offset, offset + length)` of a shard; `size` is the shard's size in the manifest,
    * checked against the file so that a replaced shard is noticed.

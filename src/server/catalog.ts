@@ -79,7 +79,8 @@ export class Catalog {
   /**
    * Load `dir`: a shard set when it holds `manifest.json`, else every sub-folder that holds one
    * (in name order). Each listed shard is opened and checked against the manifest (size) and
-   * its index (record count, extent).
+   * its index (record count; records end to end over the whole shard): any failed check refuses
+   * the whole folder, so a server never starts with a dataset it would serve wrong or not at all.
    */
   static async load(dir: string): Promise<Catalog> {
     const uids = { next: 0 };
@@ -185,17 +186,6 @@ async function loadShard(
 ): Promise<{ shard: ShardFile; file: ServedFile; indexFile: ServedFile }> {
   const path = join(dir, listed.name);
   const indexPath = indexPathFor(path);
-  let indexBytes: Buffer;
-  try {
-    indexBytes = await readFile(indexPath);
-  } catch (cause) {
-    throw new InvalidInputError(indexPath, `cannot read the index: ${(cause as Error).message}`, { cause });
-  }
-  const index = parseIndex(indexBytes.toString('latin1'), indexPath);
-  if (index.offsets.length !== listed.records) throw new InvalidInputError(indexPath, `holds ${index.offsets.length} records but the manifest says ${listed.records}`);
-  const n = index.offsets.length;
-  const extent = n === 0 ? 0 : index.offsets[n - 1]! + index.sizes[n - 1]!;
-  if (extent !== listed.bytes) throw new InvalidInputError(indexPath, `ends at byte ${extent} but the manifest says the shard has ${listed.bytes} bytes`);
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -205,6 +195,16 @@ async function loadShard(
   try {
     const st = await handle.stat();
     if (st.size !== listed.bytes) throw new InvalidInputError(path, `has ${st.size} bytes but the manifest says ${listed.bytes}`);
+    let indexBytes: Buffer;
+    try {
+      indexBytes = await readFile(indexPath);
+    } catch (cause) {
+      throw new InvalidInputError(indexPath, `cannot read the index: ${(cause as Error).message}`, { cause });
+    }
+    // Checks that the records lie end to end over the whole shard: a wrong line is never served.
+    const index = parseIndex(indexBytes.toString('latin1'), indexPath, st.size);
+    const n = index.offsets.length;
+    if (n !== listed.records) throw new InvalidInputError(indexPath, `holds ${n} records but the manifest says ${listed.records}`);
     const indexStat = await stat(indexPath);
     const file = handleFile(
       // The manifest's sha256 is a content-based strong validator of the bytes the handle reads.

@@ -35,19 +35,19 @@ export class RecordTable {
   ) {}
 
   /**
-   * Build the table; `loadIndex` fetches a shard's index (from disk or over HTTP). Index record
-   * counts must agree with the manifest.
+   * Build the table; `loadIndex` fetches a shard's index (from disk or over HTTP) and checks it
+   * against the shard's size in the manifest. Index record counts must agree with the manifest.
    */
   static async build(
     manifest: Manifest,
     partitions: readonly string[],
-    loadIndex: (shardName: string) => Promise<RecordIndex>,
+    loadIndex: (shardName: string, shardBytes: number) => Promise<RecordIndex>,
     source = 'manifest',
   ): Promise<RecordTable> {
     const shards: TableShard[] = [];
     let first = 0;
     for (const part of selectPartitions(manifest, partitions, source)) {
-      const indexes = await Promise.all(part.shards.map((s) => loadIndex(s.name)));
+      const indexes = await Promise.all(part.shards.map((s) => loadIndex(s.name, s.bytes)));
       part.shards.forEach((s, i) => {
         const index = indexes[i]!;
         if (index.offsets.length !== s.records) {

@@ -25,8 +25,14 @@ export class IndexedReader {
 
   /** Open `path` with its index (`<path>.index` unless given). */
   static async open(path: string, options: { index?: RecordIndex; indexPath?: string } = {}): Promise<IndexedReader> {
-    const index = options.index ?? (await readIndexFile(options.indexPath ?? indexPathFor(path)));
-    return new IndexedReader(await open(path, 'r'), path, index);
+    const handle = await open(path, 'r');
+    try {
+      const index = options.index ?? (await readIndexFile(options.indexPath ?? indexPathFor(path), (await handle.stat()).size));
+      return new IndexedReader(handle, path, index);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
   }
 
   get count(): number {

@@ -17,25 +17,43 @@ export function formatIndex(index: RecordIndex): string {
   return lines.join('');
 }
 
-/** Parse index text; `name` is used in errors. Checks that records are contiguous and well-formed. */
-export function parseIndex(text: string, name: string): RecordIndex {
+/**
+ * Parse index text and check it against its shard of `fileSize` bytes: the records must lie end
+ * to end, the first at byte 0 and the last ending at the end of the file (so offsets strictly
+ * increase and no record is listed twice or left out). `name` (the index file) leads every error,
+ * which also names the line.
+ */
+export function parseIndex(text: string, name: string, fileSize: number): RecordIndex {
   const lines = text.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   const offsets = new Float64Array(lines.length);
   const sizes = new Float64Array(lines.length);
+  let end = 0;
   for (let i = 0; i < lines.length; i++) {
     const m = /^(\d+) (\d+)\r?$/.exec(lines[i]!);
     if (!m) throw new InvalidInputError(name, `line ${i + 1}: expected "<offset> <size>" but found ${JSON.stringify(lines[i]!.slice(0, 80))}`);
-    offsets[i] = Number(m[1]);
-    sizes[i] = Number(m[2]);
-    if (sizes[i]! < FRAMING_BYTES) throw new InvalidInputError(name, `line ${i + 1}: record size ${sizes[i]} is below the 16 framing bytes`);
+    const offset = Number(m[1]);
+    const size = Number(m[2]);
+    if (size < FRAMING_BYTES) throw new InvalidInputError(name, `line ${i + 1}: record size ${size} is below the 16 framing bytes`);
+    if (offset !== end) {
+      const expected = i === 0 ? 'the first record starts at byte 0' : `record ${i - 1} ends at byte ${end}`;
+      throw new InvalidInputError(name, `line ${i + 1}: record ${i} starts at byte ${offset}, but ${expected}`);
+    }
+    end = offset + size;
+    if (end > fileSize) throw new InvalidInputError(name, `line ${i + 1}: record ${i} ends at byte ${end}, past the end of the ${fileSize}-byte shard`);
+    offsets[i] = offset;
+    sizes[i] = size;
+  }
+  if (end !== fileSize) {
+    const where = lines.length === 0 ? 'the index lists no record' : `line ${lines.length}: the last record listed ends at byte ${end}`;
+    throw new InvalidInputError(name, `${where}, but the shard has ${fileSize} bytes`);
   }
   return { offsets, sizes };
 }
 
-/** Read and parse an index file. */
-export async function readIndexFile(path: string): Promise<RecordIndex> {
-  return parseIndex(await readFile(path, 'utf8'), path);
+/** Read and parse the index file at `path` of a shard of `fileSize` bytes (see {@link parseIndex}). */
+export async function readIndexFile(path: string, fileSize: number): Promise<RecordIndex> {
+  return parseIndex(await readFile(path, 'utf8'), path, fileSize);
 }
 
 /** Builds an index as records are appended. */

@@ -82,7 +82,7 @@ describe('buildShardSet', () => {
     const texts: string[] = [];
     for (const s of manifest.partitions[0]!.shards) {
       const records = await readAllRecords(join(dir, s.name));
-      const index = await readIndexFile(join(dir, `${s.name}.index`));
+      const index = await readIndexFile(join(dir, `${s.name}.index`), s.bytes);
       expect(index.offsets.length).toBe(records.length);
       texts.push(...records.map((r) => r.toString().split('-')[1]!));
     }

@@ -27,7 +27,7 @@ describe('test helper writeShardSet', () => {
       for (const part of manifest.partitions) {
         for (const shard of part.shards) {
           const records = await readAllRecords(set.shardPath(shard.name));
-          const index = await readIndexFile(set.shardPath(`${shard.name}.index`));
+          const index = await readIndexFile(set.shardPath(`${shard.name}.index`), shard.bytes);
           expect(records.length).toBe(shard.records);
           expect(index.offsets.length).toBe(shard.records);
           expect((await readFile(set.shardPath(shard.name))).length).toBe(shard.bytes);

@@ -13,7 +13,7 @@ const WRITER = new URL('../../dist/src/tfrecord/writer.js', import.meta.url).hre
 async function checkShard(dir: string, name: string): Promise<number> {
   const bytes = await readFile(join(dir, name));
   const records = await readAllRecords(bytes, { name });
-  const index = parseIndex(await readFile(join(dir, `${name}.index`), 'utf8'), name);
+  const index = parseIndex(await readFile(join(dir, `${name}.index`), 'utf8'), name, bytes.length);
   expect(index.offsets.length).toBe(records.length);
   expect(index.offsets[index.offsets.length - 1]! + index.sizes[index.sizes.length - 1]!).toBe(bytes.length);
   return records.length;
