@@ -8,6 +8,7 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ShuffleRng } from '../../src/shards/shuffle.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { writeShardSet, type SyntheticShardSet } from '../helpers/shard-set.js';
 
@@ -31,16 +32,10 @@ afterAll(async () => {
   await set?.cleanup();
 });
 
-/** mulberry32: a small seeded PRNG, so a failing sequence can be replayed. */
+/** Uniform numbers in [0, 1) from the project's seeded PRNG, so a failing sequence can be replayed. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new ShuffleRng(seed, 0);
+  return () => rng.next() / 4294967296;
 }
 
 /** Builders of hostile parts, all driven by one PRNG. */
