@@ -125,7 +125,7 @@ Examples:
       onEpoch: (row, info) => {
         progress.end();
         process.stderr.write(
-          `epoch ${row.epoch}/${info.epochs}: Gen_loss ${row.Gen_loss.toFixed(4)} Dis_loss ${row.Dis_loss.toFixed(4)} Real_P ${row.Real_P.toFixed(3)} Fake_P ${row.Fake_P.toFixed(3)} (${info.seconds.toFixed(1)} s)\n`,
+          `epoch ${row.epoch + 1}/${info.epochs}: Gen_loss ${row.Gen_loss.toFixed(4)} Dis_loss ${row.Dis_loss.toFixed(4)} Real_P ${row.Real_P.toFixed(3)} Fake_P ${row.Fake_P.toFixed(3)} (${info.seconds.toFixed(1)} s)\n`,
         );
       },
       log: (line) => {

@@ -12,7 +12,7 @@ import { createOptimizers, ganStep, learningRateAt, setLearningRate, type GanSte
 import { buildDcgan, type Dcgan } from './model.js';
 import { writeAnimatedGif } from './outputs/gif.js';
 import { writeImageGrid } from './outputs/image-grid.js';
-import { readLossCsv, writeLossCsv, type LossRow } from './outputs/loss-log.js';
+import { lossRowsToResume, writeLossCsv, type LossRow } from './outputs/loss-log.js';
 import { writeLossPlot, writeProbabilityPlot } from './outputs/plots.js';
 import { runLayout, saveNameFor, type RunLayout } from './run-layout.js';
 import { deriveSeed } from './seeds.js';
@@ -201,7 +201,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     checkpoint = await latestCheckpoint(layout);
     if (checkpoint) {
       position = checkResume((await loadGan(checkpoint, models, optimizers)) as RunPosition, position, checkpoint);
-      rows = (await readLossCsv(layout.lossCsv)).filter((r) => r.epoch <= position.epoch);
+      rows = await lossRowsToResume(layout.lossCsv, position.epoch, checkpoint);
       log(`resuming from ${checkpoint} at epoch ${position.epoch + 1}, batch ${position.batch}`);
     } else log(`no checkpoint under ${layout.checkpointDir}: starting from the beginning`);
   }
@@ -277,7 +277,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       stream = undefined;
 
       const n = position.steps;
-      const row: LossRow = { epoch: epoch + 1, Real_P: position.sums[0] / n, Fake_P: position.sums[1] / n, Gen_loss: position.sums[2] / n, Dis_loss: position.sums[3] / n };
+      const row: LossRow = { epoch, Real_P: position.sums[0] / n, Fake_P: position.sums[1] / n, Gen_loss: position.sums[2] / n, Dis_loss: position.sums[3] / n };
       rows.push(row);
       await writeLossCsv(layout.lossCsv, rows);
       const grid = tf.tidy(() => dcgan.generator.predict(gridNoise) as import('@tensorflow/tfjs').Tensor4D);
@@ -303,7 +303,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
 /** The animated GIF of the epoch grids and the two plots. */
 async function writeFinalOutputs(layout: RunLayout, rows: readonly LossRow[]): Promise<void> {
-  const frames = rows.map((r) => layout.grid(r.epoch)).filter((p) => existsSync(p));
+  const frames = rows.map((r) => layout.grid(r.epoch + 1)).filter((p) => existsSync(p)); // grids are numbered from 1, CSV epochs from 0
   await writeAnimatedGif(layout.gif, frames);
   await writeLossPlot(layout.lossPlot, rows);
   await writeProbabilityPlot(layout.probabilityPlot, rows);

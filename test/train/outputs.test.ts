@@ -8,7 +8,7 @@ import { writeImageGrid } from '../../src/train/outputs/image-grid.js';
 import { LOSS_HEADERS, readLossCsv, writeLossCsv } from '../../src/train/outputs/loss-log.js';
 import { writeLossPlot, writeProbabilityPlot } from '../../src/train/outputs/plots.js';
 
-const rows = Array.from({ length: 5 }, (_, i) => ({ epoch: i + 1, Real_P: 0.6 - i / 50, Fake_P: 0.3 + i / 50, Gen_loss: 1.5 - i / 10, Dis_loss: 1.1 + i / 20 }));
+const rows = Array.from({ length: 5 }, (_, i) => ({ epoch: i, Real_P: 0.625 - i / 64, Fake_P: 0.25 + i / 64, Gen_loss: 1.5 - i / 8, Dis_loss: 1.125 + i / 16 }));
 
 describe('training outputs', () => {
   it('writes and reads back the loss CSV in the reference format', async () => {
@@ -17,7 +17,7 @@ describe('training outputs', () => {
     await writeLossCsv(path, rows);
     const text = await readFile(path, 'utf8');
     expect(text.split('\n')[0]).toBe('epoch,Real_P,Fake_P,Gen_loss,Dis_loss');
-    expect(text.split('\n')[1]).toBe('1,0.6,0.3,1.5,1.1');
+    expect(text.split('\n')[1]).toBe('    0,0.625000,0.250000,1.500000,1.125000');
     expect(await readLossCsv(path)).toEqual(rows);
     await writeLossCsv(path, []);
     expect(await readFile(path, 'utf8')).toBe(`${LOSS_HEADERS.join(',')}\n`);
