@@ -43,7 +43,7 @@ const program = createProgram('shard-server', 'Serve TFRecord shard sets over HT
   .option('--max-ranges <n>', 'most ranges in one multipart response; more get the whole file', parsePositive, DEFAULT_LIMITS.maxRanges)
   .option('--request-timeout <s>', 'seconds to receive a whole request', parsePositive, DEFAULT_LIMITS.requestTimeoutMs / 1000)
   .option('--keep-alive-timeout <s>', 'seconds an idle keep-alive connection stays open', parsePositive, DEFAULT_LIMITS.keepAliveTimeoutMs / 1000)
-  .option('--stall-timeout <s>', 'seconds a connection may make no progress (a client reading nothing) before it is cut', parsePositive, DEFAULT_LIMITS.stallTimeoutMs / 1000)
+  .option('--stall-timeout <s>', 'seconds a connection may make no progress (the kernel takes no byte: a client reading less than one TCP segment, ~1.4 KB, per this time) before it is cut', parsePositive, DEFAULT_LIMITS.stallTimeoutMs / 1000)
   .option('--retry-after <s>', 'Retry-After seconds sent with 503', parseCount, DEFAULT_LIMITS.retryAfterSeconds)
   .option('--no-access-log', 'do not print a line per request')
   .action(async (opts: Options) => {
