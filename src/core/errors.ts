@@ -98,14 +98,17 @@ function typeOf(value: unknown): string {
   return typeof value;
 }
 
-/** Writing a file failed (disk full, descriptor gone, …): names the file, keeps the system error as `cause`. */
+/**
+ * Writing a file failed (disk full, descriptor gone, …): names the file, keeps the system error as
+ * `cause`. The message ends with the code, so that a CLI's one-line error says it too.
+ */
 export class WriteFailedError extends ShardstreamError {
   readonly file: string;
   /** The system error code, e.g. `ENOSPC`, when there is one. */
   readonly errno: string | undefined;
 
   constructor(file: string, message: string, errno: string | undefined, options?: { cause?: unknown }) {
-    super('ERR_WRITE_FAILED', `${file}: write failed: ${message}`, options);
+    super('ERR_WRITE_FAILED', `${file}: write failed: ${message} (ERR_WRITE_FAILED)`, options);
     this.file = file;
     this.errno = errno;
   }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../core/atomic-file.js';
+import { partialPathFor, writeFileAtomic } from '../core/atomic-file.js';
+import { fileSha256 } from '../core/file-sha256.js';
 import { orderedMap } from '../core/ordered-map.js';
 import { silentProgress, type ProgressSink } from '../core/progress.js';
 import { MANIFEST_FILE, type Manifest, type ManifestPartition, type SkippedInput } from '../shards/manifest.js';
@@ -77,7 +78,10 @@ interface ShardJob extends PlannedShard {
 
 interface Sidecar {
   readonly fingerprint: string;
+  /** The shard as written: a kept shard must still have its size and sha256. */
   readonly shard: ShardSummary;
+  /** Hex sha256 of the shard's index file as written. */
+  readonly indexSha256: string;
   readonly skipped: readonly SkippedInput[];
 }
 
@@ -87,15 +91,17 @@ interface Sidecar {
  * at once while records are written strictly in input order, so the bytes do not depend on
  * `workers` and memory does not grow with the inputs. Every completed shard gets a small
  * sidecar (`.<shard>.done.json`, written atomically after the shard), so a re-run after an
- * interruption keeps completed shards; the manifest is written last, atomically, and the
+ * interruption keeps completed shards (those whose size and sha256, and their index's, still
+ * match it); the manifest is written last, atomically, and the
  * sidecars are removed after it.
  */
 export async function buildShardSet(options: BuildShardSetOptions): Promise<ShardSetReport> {
   const { dir, dataset, workers } = options;
   const progress = options.progress ?? silentProgress;
   await mkdir(dir, { recursive: true });
-  // An old manifest would describe shards about to be replaced.
+  // An old manifest would describe shards about to be replaced; a partial one is left by a killed run.
   await rm(join(dir, MANIFEST_FILE), { force: true });
+  await rm(partialPathFor(join(dir, MANIFEST_FILE)), { force: true });
 
   const plans: { inputs: PartitionInputs; shards: ShardJob[] }[] = [];
   for (const original of options.partitions) {
@@ -148,7 +154,7 @@ export async function buildShardSet(options: BuildShardSetOptions): Promise<Shar
         await writer.abort();
         throw error;
       }
-      const sidecar: Sidecar = { fingerprint: shard.fingerprint, shard: summary, skipped };
+      const sidecar: Sidecar = { fingerprint: shard.fingerprint, shard: summary, indexSha256: await fileSha256(indexPathFor(path)), skipped };
       await writeFileAtomic(sidecarPath(dir, shard.name), `${JSON.stringify(sidecar)}\n`);
       shard.done = { shard: summary, skipped };
     }
@@ -212,14 +218,19 @@ function sidecarPath(dir: string, shardName: string): string {
   return join(dir, `.${shardName}.done.json`);
 }
 
-/** The sidecar of a shard completed by an earlier run with the same fingerprint, when the shard and its index are there. */
+/**
+ * The sidecar of a shard completed by an earlier run with the same fingerprint, when the shard
+ * and its index are there with the size and sha256 written then (a shard changed since, even
+ * at the same size, is converted again).
+ */
 async function readSidecar(dir: string, shard: ShardJob): Promise<Sidecar | undefined> {
   try {
     const sidecar = JSON.parse(await readFile(sidecarPath(dir, shard.name), 'utf8')) as Sidecar;
     if (sidecar.fingerprint !== shard.fingerprint || sidecar.shard?.name !== shard.name) return undefined;
     const path = join(dir, shard.name);
-    if ((await stat(path)).size !== sidecar.shard.bytes) return undefined;
-    await stat(indexPathFor(path));
+    if ((await stat(path)).size !== sidecar.shard.bytes) return undefined; // cheap check first
+    if ((await fileSha256(path)) !== sidecar.shard.sha256) return undefined;
+    if ((await fileSha256(indexPathFor(path))) !== sidecar.indexSha256) return undefined;
     return sidecar;
   } catch {
     return undefined;
@@ -228,13 +239,15 @@ async function readSidecar(dir: string, shard: ShardJob): Promise<Sidecar | unde
 
 /**
  * Remove shards (and their index, partial and sidecar files) of the partitions being written
- * that the new plan does not have, e.g. from a run with another shard count.
+ * that the new plan does not have, e.g. from a run with another shard count, and every partial
+ * file of theirs (left by a run that was killed while writing it).
  */
 async function removeStale(dir: string, dataset: string, partitions: readonly { partition: string; keep: ReadonlySet<string> }[]): Promise<void> {
   const names = await readdir(dir);
   const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   for (const { partition, keep } of partitions) {
-    const pattern = new RegExp(`^\\.?(${escape(dataset)}-${escape(partition)}-\\d{5}-of-\\d{5}\\.tfrecord)(\\.index)?(\\.partial|\\.done\\.json)?$`);
+    // shard, `.index`, `.done.json` sidecar, and the `.<name>.partial` of each
+    const pattern = new RegExp(`^\\.{0,2}(${escape(dataset)}-${escape(partition)}-\\d{5}-of-\\d{5}\\.tfrecord)(\\.index|\\.done\\.json)?(\\.partial)?$`);
     for (const name of names) {
       const m = pattern.exec(name);
       if (!m) continue;

@@ -1,9 +1,4 @@
-import { readSync, writeSync } from 'node:fs';
-
-/** Write all of `chunk` at `position` of the file `fd` (a write may take only part). */
-export function writeFully(fd: number, chunk: Uint8Array, position: number): void {
-  for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done, position + done);
-}
+import { readSync } from 'node:fs';
 
 /** Read into all of `target` from `position` of the file `fd`; returns the bytes read (fewer only at the end of the file). */
 export function readFully(fd: number, target: Uint8Array, position: number): number {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { sealChunk } from './chunk-seal.js';
-import { readFully, writeFully } from './chunk-io.js';
+import { writeFully } from '../core/write-fully.js';
+import { readFully } from './chunk-io.js';
 import type { FromCheckWorker, FromChunkWorker, FromReadWorker, OpenSession, ToCheckWorker, ToChunkWorker, ToReadWorker } from './chunk-protocol.js';
 import { goodRecords, startVerify, verifyChunk } from './chunk-verify.js';
 

@@ -1,5 +1,5 @@
 import { WriteFailedError } from '../core/errors.js';
-import { writeFully } from './chunk-io.js';
+import { writeFully } from '../core/write-fully.js';
 import { sealChunk } from './chunk-seal.js';
 import type { FromChunkWorker, ToChunkWorker } from './chunk-protocol.js';
 import { WorkerSession } from './shared-chunk-worker.js';

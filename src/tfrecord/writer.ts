@@ -1,13 +1,17 @@
 import { createHash } from 'node:crypto';
-import { open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Example } from './example.js';
 import { newExamplePlan, planExample, writeExampleInto, type ExamplePlan } from './example-wire.js';
 import { FRAMING_BYTES, HEADER_BYTES, MAX_RECORD_BYTES, writeLength } from './framing.js';
 import { sealChunk } from './chunk-seal.js';
 import { allocChunk, ChunkWriter } from './chunk-writer.js';
 import { formatIndex, IndexBuilder, type RecordIndex } from './record-index.js';
+import { partialPathFor, writeFileAtomic } from '../core/atomic-file.js';
 import { InvalidParameterError, WriteFailedError } from '../core/errors.js';
+import { writeFully } from '../core/write-fully.js';
+
+export { partialPathFor };
 
 /** What a closed writer wrote. */
 export interface WrittenFile {
@@ -151,7 +155,7 @@ export class TFRecordWriter {
     this.closed = true;
     let sha256: string | undefined;
     try {
-      sha256 = this.chunks ? await this.chunks.finish(this.buffer, this.used, this.flushed) : await this.writeInline();
+      sha256 = this.chunks ? await this.chunks.finish(this.buffer, this.used, this.flushed) : this.writeInline();
       if (this.sync) await this.handle.sync();
     } catch (error) {
       await this.release();
@@ -161,11 +165,11 @@ export class TFRecordWriter {
     return { path: this.path, records: this.records, bytes: this.bytes, sha256, index: this.indexBuilder.build() };
   }
 
-  /** A file that never filled a buffer: seal, hash and write it here. */
-  private async writeInline(): Promise<string | undefined> {
+  /** A file that never filled a buffer: seal, hash and write it here (as the chunk writer does when the worker is busy). */
+  private writeInline(): string | undefined {
     const chunk = this.buffer.subarray(0, this.used);
     sealChunk(chunk, chunk.length);
-    await this.handle.write(chunk, 0, chunk.length, 0);
+    writeFully(this.handle.fd, chunk, 0);
     return this.sha256 ? createHash('sha256').update(chunk).digest('hex') : undefined;
   }
 
@@ -188,11 +192,6 @@ export function indexPathFor(shardPath: string): string {
   return `${shardPath}.index`;
 }
 
-/** Temporary name a file is written under before it is renamed into place. */
-export function partialPathFor(finalPath: string): string {
-  return join(dirname(finalPath), `.${basename(finalPath)}.partial`);
-}
-
 /**
  * Writes one shard atomically: data and index go to temporary names, and `close()` renames
  * the index and then the shard into place, so a shard file that exists is whole.
@@ -201,10 +200,11 @@ export class AtomicShardWriter {
   private constructor(
     private readonly writer: TFRecordWriter,
     readonly path: string,
+    private readonly sync: boolean,
   ) {}
 
   static async create(path: string, options: Omit<WriterOptions, 'sha256'> = {}): Promise<AtomicShardWriter> {
-    return new AtomicShardWriter(await TFRecordWriter.create(partialPathFor(path), { ...options, sha256: true }), path);
+    return new AtomicShardWriter(await TFRecordWriter.create(partialPathFor(path), { ...options, sha256: true }), path, options.sync ?? true);
   }
 
   get records(): number {
@@ -225,10 +225,7 @@ export class AtomicShardWriter {
 
   async close(): Promise<HashedFile> {
     const written = hashed(await this.writer.close());
-    const indexPath = indexPathFor(this.path);
-    const indexPartial = partialPathFor(indexPath);
-    await writeFile(indexPartial, formatIndex(written.index));
-    await rename(indexPartial, indexPath);
+    await writeIndexFile(this.path, written.index, this.sync);
     await rename(written.path, this.path);
     return { ...written, path: this.path };
   }
@@ -238,6 +235,11 @@ export class AtomicShardWriter {
     await this.writer.abort();
     await rm(partialPathFor(this.path), { force: true });
   }
+}
+
+/** Write the index of the shard `shardPath` atomically (before the shard gets its name, so a shard that exists has its index). */
+function writeIndexFile(shardPath: string, index: RecordIndex, sync: boolean): Promise<void> {
+  return writeFileAtomic(indexPathFor(shardPath), formatIndex(index), { sync });
 }
 
 /** A file written by a hashing writer, typed as such. */
@@ -320,9 +322,7 @@ export class ShardedWriter {
       const w = this.done[i]!;
       const name = shardFileName(this.options.prefix, i, total);
       const finalPath = join(this.options.dir, name);
-      const indexPath = indexPathFor(finalPath);
-      await writeFile(partialPathFor(indexPath), formatIndex(w.index));
-      await rename(partialPathFor(indexPath), indexPath);
+      await writeIndexFile(finalPath, w.index, true);
       await rename(w.path, finalPath);
       out.push({ name, records: w.records, bytes: w.bytes, sha256: w.sha256 });
     }
