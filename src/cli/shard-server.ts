@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import { createShardServer, DEFAULT_LIMITS, type ShardServerLimits } from '../server/index.js';
+import { createProgressBar } from '../core/progress.js';
 import { createProgram, parseCount, parsePositive, runCli } from './run-cli.js';
 
 interface Options {
@@ -22,6 +23,7 @@ interface Options {
   retryAfter: number;
   accessLog: boolean;
   preload: boolean;
+  verify: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -39,6 +41,7 @@ const program = createProgram('shard-server', 'Serve TFRecord shard sets over HT
   .option('--image-cache-mb <MiB>', 'decoded images kept for format=tensor streams (0 disables it)', parseCount, DEFAULT_LIMITS.imageCacheBytes / MiB)
   .option('--decode-concurrency <n>', 'images decoded at once over all streams', parsePositive, DEFAULT_LIMITS.decodeConcurrency)
   .option('--preload', 'once listening, read every dataset that fits in the record cache into it, so even the first epoch is served from memory', false)
+  .option('--verify', "before listening, read every shard set in full: each shard's size, sha256 and record count against the manifest, every record's CRCs, every index line; any problem refuses to start", false)
   .option('--no-verify-records', 'do not check the CRCs of records read from disk (clients still check them)')
   .option('--max-ranges <n>', 'most ranges in one multipart response; more get the whole file', parsePositive, DEFAULT_LIMITS.maxRanges)
   .option('--request-timeout <s>', 'seconds to receive a whole request', parsePositive, DEFAULT_LIMITS.requestTimeoutMs / 1000)
@@ -69,6 +72,8 @@ const program = createProgram('shard-server', 'Serve TFRecord shard sets over HT
       ...(opts.token ? { token: opts.token } : {}),
       ...(opts.accessLog ? {} : { accessLog: false }),
       preload: opts.preload,
+      verify: opts.verify,
+      ...(opts.verify ? { progress: createProgressBar({ label: 'verify', unit: 'B' }) } : {}),
       ...limits,
     });
     const out: string[] = [`shard-server listening on ${server.url}${opts.token ? ' (bearer token required)' : ''}`];

@@ -2,11 +2,13 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option } from 'commander';
 import type { CorruptRecordError } from '../core/errors.js';
 import { ShardstreamError } from '../core/errors.js';
+import { createProgressBar } from '../core/progress.js';
+import { verifyShardSet } from '../shards/verify-shard-set.js';
 import { exampleToJson } from '../tfrecord/example.js';
 import { parseCompression, readRecords, type Compression } from '../tfrecord/reader.js';
 import { formatIndex, IndexBuilder } from '../tfrecord/record-index.js';
 import { indexPathFor, partialPathFor } from '../tfrecord/writer.js';
-import { createProgram, EXIT_FAILURE, parseCount, runCli } from './run-cli.js';
+import { createProgram, EXIT_FAILURE, parseCount, runCli, UsageError } from './run-cli.js';
 import { writeOut } from './output.js';
 
 const compressionOption = (): Option =>
@@ -56,33 +58,18 @@ program
 
 program
   .command('verify')
-  .description('check every CRC of every record; reports each bad record with its file and byte offset; exit 0 only if all are good')
-  .argument('<file...>', 'TFRecord files')
+  .description('check every CRC of every record of the files, or with --manifest a whole shard set; reports each problem with its file and byte offset or line; exit 0 only if all is good')
+  .argument('[file...]', 'TFRecord files')
   .addOption(compressionOption())
-  .option('-q, --quiet', 'print only the totals')
-  .action(async (files: string[], opts: { compression: Compression; quiet?: boolean }) => {
-    let good = 0;
-    let bad = 0;
-    let badFiles = 0;
-    for (const file of files) {
-      let fileBad = 0;
-      const report = (e: CorruptRecordError): void => {
-        fileBad++;
-        process.stderr.write(`${e.message}\n`);
-      };
-      try {
-        for await (const _ of readRecords(file, { compression: opts.compression, onCorrupt: 'skip', onSkip: report })) good++;
-      } catch (e) {
-        if (!(e instanceof Error)) throw e;
-        fileBad++;
-        process.stderr.write(`${e instanceof ShardstreamError ? e.message : `${file}: ${e.message}`}\n`);
-      }
-      if (fileBad > 0) badFiles++;
-      bad += fileBad;
-      if (!opts.quiet) await writeOut(`${fileBad === 0 ? 'ok' : 'CORRUPT'}\t${file}\n`);
-    }
-    await writeOut(`${files.length} files, ${good} good records, ${bad} corrupt records${badFiles ? ` in ${badFiles} files` : ''}\n`);
-    if (bad > 0) process.exitCode = EXIT_FAILURE;
+  .option('--manifest <dir>', "check the shard set in DIR: every shard its manifest.json lists exists with the listed size, sha256 and record count, every record's CRCs, every .index against its shard")
+  .option('--expect-records <n>', 'also fail unless the files hold N records in all (e.g. the X-Shardstream-Body-Records header of a saved stream: a body cut at a batch boundary has fewer)', parseCount)
+  .option('-q, --quiet', 'print only the totals (no progress display)')
+  .action(async (files: string[], opts: VerifyOptions) => {
+    if (files.length === 0 && opts.manifest === undefined) throw new UsageError('give TFRecord files to verify, or --manifest <dir>');
+    if (files.length === 0 && opts.expectRecords !== undefined) throw new UsageError('--expect-records counts the records of the files given; none given');
+    const filesOk = files.length === 0 || (await verifyFiles(files, opts));
+    const setOk = opts.manifest === undefined || (await verifyManifest(opts.manifest, opts));
+    if (!filesOk || !setOk) process.exitCode = EXIT_FAILURE;
   });
 
 program
@@ -110,5 +97,52 @@ program
     }
     if (differ > 0) process.exitCode = EXIT_FAILURE;
   });
+
+interface VerifyOptions {
+  compression: Compression;
+  manifest?: string;
+  expectRecords?: number;
+  quiet?: boolean;
+}
+
+/** `verify FILE...`: every CRC, and the record count with --expect-records; whether all is good. */
+async function verifyFiles(files: readonly string[], opts: VerifyOptions): Promise<boolean> {
+  let good = 0;
+  let bad = 0;
+  let badFiles = 0;
+  for (const file of files) {
+    let fileBad = 0;
+    const report = (e: CorruptRecordError): void => {
+      fileBad++;
+      process.stderr.write(`${e.message}\n`);
+    };
+    try {
+      for await (const _ of readRecords(file, { compression: opts.compression, onCorrupt: 'skip', onSkip: report })) good++;
+    } catch (e) {
+      if (!(e instanceof Error)) throw e;
+      fileBad++;
+      process.stderr.write(`${e instanceof ShardstreamError ? e.message : `${file}: ${e.message}`}\n`);
+    }
+    if (fileBad > 0) badFiles++;
+    bad += fileBad;
+    if (!opts.quiet) await writeOut(`${fileBad === 0 ? 'ok' : 'CORRUPT'}\t${file}\n`);
+  }
+  await writeOut(`${files.length} files, ${good} good records, ${bad} corrupt records${badFiles ? ` in ${badFiles} files` : ''}\n`);
+  const countOk = opts.expectRecords === undefined || opts.expectRecords === good;
+  if (!countOk) process.stderr.write(`${files.length === 1 ? files[0] : `${files.length} files`}: expected ${opts.expectRecords} records, found ${good}\n`);
+  return bad === 0 && countOk;
+}
+
+/** `verify --manifest DIR`: the whole shard set; whether all is good. */
+async function verifyManifest(dir: string, opts: VerifyOptions): Promise<boolean> {
+  const result = await verifyShardSet({
+    dir,
+    ...(opts.quiet ? {} : { progress: createProgressBar({ label: `verify ${dir}`, unit: 'B' }) }),
+    onProblem: (p) => void process.stderr.write(`${p.message}\n`),
+  });
+  const n = result.problems.length;
+  await writeOut(`${dir}: ${result.shards} shards, ${result.records} good records, ${result.bytes} bytes: ${n === 0 ? 'ok' : `${n} problem${n === 1 ? '' : 's'}`}\n`);
+  return n === 0;
+}
 
 await runCli(program);

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { open, readFile, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError } from '../core/errors.js';
+import type { ProgressSink } from '../core/progress.js';
 import { MANIFEST_FILE, parseManifest, type Manifest } from '../shards/manifest.js';
 import { RecordTable } from '../shards/record-table.js';
+import { countProblem, sizeProblem, verifyShardSet } from '../shards/verify-shard-set.js';
 import { parseIndex, type RecordIndex } from '../tfrecord/record-index.js';
 import { indexPathFor } from '../tfrecord/writer.js';
 import { LruCache } from './lru.js';
@@ -72,6 +74,20 @@ export class Dataset {
   }
 }
 
+/** Options of {@link Catalog.load}. */
+export interface CatalogLoadOptions {
+  /**
+   * Before serving, read every shard set in full (`verifyShardSet`: sha256, every CRC, every
+   * index line) and refuse the folder on any problem. @default false
+   */
+  readonly verify?: boolean;
+  /** Where `verify` reports how far it got. @default none */
+  readonly progress?: ProgressSink;
+}
+
+/** Problems listed in the error of a failed `verify`; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 20;
+
 /** The datasets of a data folder. */
 export class Catalog {
   private constructor(readonly datasets: ReadonlyMap<string, Dataset>) {}
@@ -82,7 +98,7 @@ export class Catalog {
    * its index (record count; records end to end over the whole shard): any failed check refuses
    * the whole folder, so a server never starts with a dataset it would serve wrong or not at all.
    */
-  static async load(dir: string): Promise<Catalog> {
+  static async load(dir: string, options: CatalogLoadOptions = {}): Promise<Catalog> {
     const uids = { next: 0 };
     const dirs: string[] = [];
     if (await exists(join(dir, MANIFEST_FILE))) {
@@ -99,6 +115,7 @@ export class Catalog {
       }
     }
     if (dirs.length === 0) throw new InvalidInputError(dir, `holds no ${MANIFEST_FILE}, neither at its root nor in a sub-folder`);
+    if (options.verify) for (const d of dirs) await verifyOrThrow(d, options.progress);
     const datasets = new Map<string, Dataset>();
     try {
       for (const d of dirs) {
@@ -125,6 +142,15 @@ export class Catalog {
   async close(): Promise<void> {
     await Promise.all([...this.datasets.values()].map((d) => d.close()));
   }
+}
+
+/** Verify the shard set in `dir` in full; throws an error that lists the problems found. */
+async function verifyOrThrow(dir: string, progress: ProgressSink | undefined): Promise<void> {
+  const { problems } = await verifyShardSet({ dir, ...(progress ? { progress } : {}) });
+  if (problems.length === 0) return;
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `\n  ${p.message}`);
+  const more = problems.length > MAX_LISTED_PROBLEMS ? `\n  … and ${problems.length - MAX_LISTED_PROBLEMS} more` : '';
+  throw new InvalidInputError(dir, `verification failed, ${problems.length} problem${problems.length === 1 ? '' : 's'}:${listed.join('')}${more}`);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -194,7 +220,8 @@ async function loadShard(
   }
   try {
     const st = await handle.stat();
-    if (st.size !== listed.bytes) throw new InvalidInputError(path, `has ${st.size} bytes but the manifest says ${listed.bytes}`);
+    const badSize = sizeProblem(path, st.size, listed.bytes);
+    if (badSize) throw badSize;
     let indexBytes: Buffer;
     try {
       indexBytes = await readFile(indexPath);
@@ -204,7 +231,8 @@ async function loadShard(
     // Checks that the records lie end to end over the whole shard: a wrong line is never served.
     const index = parseIndex(indexBytes.toString('latin1'), indexPath, st.size);
     const n = index.offsets.length;
-    if (n !== listed.records) throw new InvalidInputError(indexPath, `holds ${n} records but the manifest says ${listed.records}`);
+    const badCount = countProblem(indexPath, n, listed.records);
+    if (badCount) throw badCount;
     const indexStat = await stat(indexPath);
     const file = handleFile(
       // The manifest's sha256 is a content-based strong validator of the bytes the handle reads.

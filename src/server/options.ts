@@ -1,4 +1,5 @@
 import { InvalidParameterError } from '../core/errors.js';
+import type { ProgressSink } from '../core/progress.js';
 
 /** Limits of a shard server; every one has a default ({@link DEFAULT_LIMITS}). */
 export interface ShardServerLimits {
@@ -52,6 +53,14 @@ export interface ShardServerOptions extends ShardServerLimits {
    * from memory, like later ones. @default false
    */
   readonly preload?: boolean;
+  /**
+   * Before listening, read every shard set in full and check it against its manifest (each
+   * shard's size, sha256 and record count, every record's CRCs, every index line); any problem
+   * refuses to start, with an error that lists them. Takes a read of all the data. @default false
+   */
+  readonly verify?: boolean;
+  /** Where `verify` reports how far it got (bytes read). @default none */
+  readonly progress?: ProgressSink;
 }
 
 /** The defaults of {@link ShardServerLimits}. */

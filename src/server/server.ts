@@ -61,7 +61,7 @@ export async function createShardServer(options: ShardServerOptions): Promise<Sh
   const port = options.port ?? 8080;
   const log = options.log ?? ((line: string) => void process.stderr.write(`${new Date().toISOString()} shard-server: ${line}\n`));
   const accessLog = options.accessLog ?? ((line: string) => void process.stdout.write(`${line}\n`));
-  const catalog = await Catalog.load(options.data);
+  const catalog = await Catalog.load(options.data, options);
 
   const images = new LruCache<number, StreamImage>({ maxBytes: limits.imageCacheBytes, sizeOf: (img) => img.pixels.length });
   // What the record cache holds, read at scrape time.

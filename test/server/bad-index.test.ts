@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INDEX_FAULTS } from '../helpers/index-faults.js';
-import { SERVER_BIN, startServerProcess } from '../helpers/server-process.js';
+import { startServerProcess } from '../helpers/server-process.js';
+import { startOrExit } from '../helpers/server-start.js';
 import { writeShardSet } from '../helpers/shard-set.js';
 import { fetchStream, synthIds } from './stream-helpers.js';
 
@@ -18,23 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-/** Run shard-server until it listens (then stop it) or exits; what it printed and whether it listened. */
-function startOrExit(args: readonly string[]): Promise<{ listened: boolean; code: number | string; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [SERVER_BIN, '--host', '127.0.0.1', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let listened = false;
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString();
-    if (!listened && stdout.includes('listening on http://')) {
-      listened = true;
-      child.kill('SIGTERM');
-    }
-  });
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.once('close', (code, signal) => resolve({ listened, code: code ?? signal ?? -1, stdout, stderr })));
-}
 
 /** A folder with a good dataset `good` and dataset `synth` whose first index is broken by `fault`. */
 async function dataFolder(i: number): Promise<{ data: string; indexPath: string; sizes: number[] }> {
