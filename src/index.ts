@@ -12,6 +12,7 @@ export * from './shards/shuffle.js';
 export * from './shards/record-table.js';
 export * from './shards/tensor-batch.js';
 export * from './shards/record-image.js';
+export { verifyShardSet, type VerifyShardSetOptions, type ShardSetVerification } from './shards/verify-shard-set.js';
 export * from './client/index.js';
 export * from './datasets/index.js';
 export * from './server/index.js';
