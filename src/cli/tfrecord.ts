@@ -1,13 +1,14 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option } from 'commander';
 import type { CorruptRecordError } from '../core/errors.js';
 import { ShardstreamError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { createProgressBar } from '../core/progress.js';
 import { verifyShardSet } from '../shards/verify-shard-set.js';
 import { exampleToJson } from '../tfrecord/example.js';
 import { parseCompression, readRecords, type Compression } from '../tfrecord/reader.js';
 import { formatIndex, IndexBuilder } from '../tfrecord/record-index.js';
-import { indexPathFor, partialPathFor } from '../tfrecord/writer.js';
+import { indexPathFor } from '../tfrecord/writer.js';
 import { createProgram, EXIT_FAILURE, parseCount, runCli, UsageError } from './run-cli.js';
 import { writeOut } from './output.js';
 
@@ -90,8 +91,7 @@ program
         if (!same) differ++;
         await writeOut(`${existing === undefined ? 'MISSING' : same ? 'ok' : 'DIFFERS'}\t${indexPath}\n`);
       } else {
-        await writeFile(partialPathFor(indexPath), text);
-        await rename(partialPathFor(indexPath), indexPath);
+        await writeFileAtomic(indexPath, text);
         await writeOut(`${builder.count}\t${indexPath}\n`);
       }
     }

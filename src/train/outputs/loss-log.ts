@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseString } from 'fast-csv';
+import { writeFileAtomic } from '../../core/atomic-file.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { formatFixed } from '../../core/python-float.js';
 
@@ -98,7 +99,5 @@ export async function lossRowsToResume(path: string, epochsDone: number, checkpo
 /** Write the header and all rows, atomically (temporary file, then rename). */
 export async function writeLossCsv(path: string, rows: readonly LossRow[]): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.partial`;
-  await writeFile(tmp, [LOSS_HEADERS.join(','), ...rows.map(formatLossRow)].join('\n') + '\n');
-  await rename(tmp, path);
+  await writeFileAtomic(path, [LOSS_HEADERS.join(','), ...rows.map(formatLossRow)].join('\n') + '\n');
 }
