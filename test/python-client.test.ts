@@ -115,7 +115,7 @@ describe('the Python client (clients/python) against shard-server', () => {
     await expectPasses('tests.test_stream');
   }, 120_000);
 
-  it('a server killed with SIGKILL and restarted mid-epoch still gives every record exactly once (tests/test_restart.py)', async () => {
+  it('a server killed with SIGKILL and restarted mid-epoch still gives every record exactly once (tensor and records); a 503 waits its Retry-After (tests/test_restart.py)', async () => {
     await expectPasses('tests.test_restart');
   }, 120_000);
 

@@ -10,10 +10,15 @@ from .support import ServerProcess, data_dir, wait_until
 
 class RestartTest(unittest.TestCase):
     def test_every_record_exactly_once_after_sigkill_and_restart(self):
+        for fmt in ("tensor", "records"):
+            with self.subTest(format=fmt):
+                self.check_restart(fmt)
+
+    def check_restart(self, fmt):
         server = ServerProcess(data_dir("big"))
         port = server.port
         retries = []
-        stream = shardstream.Stream(server.url, batch_size=32, seed=99, retries=40, min_delay=0.05, max_delay=0.25, on_retry=retries.append)
+        stream = shardstream.Stream(server.url, batch_size=32, seed=99, format=fmt, retries=40, min_delay=0.05, max_delay=0.25, on_retry=retries.append)
         got = []
         try:
             for b in stream:
@@ -38,6 +43,25 @@ class RestartTest(unittest.TestCase):
             resumed = server.start_batches()
             self.assertEqual(len(resumed), 1, resumed)
             self.assertTrue(5 <= resumed[0] < 40, resumed)
+        finally:
+            server.stop()
+
+    def test_a_503_for_too_many_streams_waits_retry_after_and_then_streams(self):
+        server = ServerProcess(data_dir("big"), 0, "--max-streams", "1", "--retry-after", "1")
+        try:
+            first = iter(shardstream.Stream(server.url, batch_size=32, seed=1))
+            next(first)  # holds the only stream slot
+            retries = []
+
+            def on_retry(info):
+                retries.append(info)
+                first.close()  # the slot frees while the second one waits
+
+            second = shardstream.Stream(server.url, batch_size=32, seed=2, on_retry=on_retry)
+            ids = [i for b in second for i in b.ids]
+            self.assertEqual(sorted(ids), list(range(1280)))
+            self.assertEqual([(r["attempt"], r["delay"], r["error"].status, r["error"].server_code) for r in retries][:1],
+                             [(1, 1.0, 503, "ERR_TOO_MANY_STREAMS")])
         finally:
             server.stop()
 
