@@ -12,8 +12,8 @@
  *   `--preload` (the data set read into the cache before the stream), and as a later epoch.
  * - `format=tensor`: images/s on raw shards, as a first pass (pixels and their CRCs go into the
  *   image cache) and as later epochs (from the image cache); then, on a server without image
- *   cache, raw shards and JPEG shards with every image decoded for every batch. JPEG decoding is
- *   slow (sharp, ~1 ms per image here), so that stream is cut to the last `--jpeg-images` images.
+ *   cache, raw shards and JPEG shards with every image decoded for every batch (the small-image
+ *   decode pool; `bench:decode` compares it with sharp), cut to the last `--jpeg-images` images.
  *
  * Every row is measured once per run, nginx and shard-server close together in time, for
  * `--runs` runs, and the best run of each row is kept (the machine may be shared); next to it,
@@ -30,7 +30,7 @@ import { request } from 'undici';
 import { readManifestFile, type Manifest } from '../src/shards/manifest.js';
 import { findNginx, startNginx, type Nginx } from '../test/helpers/nginx.js';
 import { startServerProcess, type ServerProcess } from '../test/helpers/server-process.js';
-import { writeShardSet } from '../test/helpers/shard-set.js';
+import { noisyPixels, writeShardSet } from '../test/helpers/shard-set.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,17 +48,6 @@ const BATCH = Number(values['batch-size']);
 const ROOT = values.data!;
 const MB = 1e6;
 
-/** Noise on a smooth gradient: JPEGs of about the size of real 64×64 face crops. */
-function benchPixels(id: number, h: number, w: number, c: number): Uint8Array {
-  const out = new Uint8Array(h * w * c);
-  let x = id * 2654435761 + 1;
-  for (let i = 0; i < out.length; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    out[i] = ((i % (w * c)) >> 2) + ((x >>> 24) & 63) + (id % 64);
-  }
-  return out;
-}
-
 async function ensureSet(encoding: 'jpeg' | 'raw'): Promise<{ name: string; manifest: Manifest; bytes: number }> {
   const name = `bench-${encoding}-${RECORDS}`;
   const dir = join(ROOT, name);
@@ -66,7 +55,7 @@ async function ensureSet(encoding: 'jpeg' | 'raw'): Promise<{ name: string; mani
     await mkdir(dir, { recursive: true });
     const t = performance.now();
     process.stdout.write(`writing ${dir} (${RECORDS} ${encoding} records) ... `);
-    await writeShardSet({ dir, dataset: name, encoding, height: 64, width: 64, channels: 3, quality: 90, pixels: benchPixels, partitions: [{ name: 'train', records: RECORDS, shards: 16 }] });
+    await writeShardSet({ dir, dataset: name, encoding, height: 64, width: 64, channels: 3, quality: 90, pixels: noisyPixels, partitions: [{ name: 'train', records: RECORDS, shards: 16 }] });
     process.stdout.write(`${((performance.now() - t) / 1000).toFixed(1)} s\n`);
   }
   const manifest = await readManifestFile(dir);

@@ -1,10 +1,11 @@
 import { InvalidInputError } from '../core/errors.js';
 import type { ManifestImage } from '../shards/manifest.js';
-import { decodeRecordImage, type DecodedImage } from '../shards/record-image.js';
+import { decodeExampleImages, type DecodedImage } from '../shards/record-image.js';
+import { decodeExample } from '../tfrecord/example.js';
 import type { TensorBatch } from '../shards/tensor-batch.js';
 
 /**
- * Decode the records of one batch (serialized Examples, in batch order) with sharp and stack
+ * Decode the records of one batch (serialized Examples, in batch order) as one batch of the decode pool and stack
  * their pixels into one NHWC tensor, as a `format=tensor` stream would carry it. Every image
  * must have the same size; `nameOf(i)` names record `i` in errors.
  */
@@ -16,7 +17,7 @@ export async function assembleBatch(
   batchIndex: number,
   nameOf: (i: number) => string,
 ): Promise<TensorBatch> {
-  const decoded = await Promise.all(records.map((r, i) => decodeRecordImage(r, image, nameOf(i))));
+  const decoded = await decodeExampleImages(records.map((r, i) => decodeExample(r, nameOf(i))), image, nameOf);
   const first: DecodedImage | undefined = decoded[0];
   const h = first?.height ?? image.height ?? 0;
   const w = first?.width ?? image.width ?? 0;

@@ -23,8 +23,9 @@ export interface DirectSourceOptions {
 
 /**
  * Batches read straight from a shard set (DESIGN §6): the manifest and index files give each
- * record's place, each batch's records are fetched with coalesced reads, CRC-checked, decoded with
- * sharp and stacked, giving the same batches in the same order as the server's `/v1/stream`.
+ * record's place, each batch's records are fetched with coalesced reads, CRC-checked, decoded
+ * (the decode pool, as the server does) and stacked, giving the same batches in the same order as
+ * the server's `/v1/stream`.
  */
 export class DirectSource implements BatchSource {
   readonly mode = 'direct' as const;

@@ -6,7 +6,7 @@ import { abortError, type Limiter } from './limiter.js';
 import type { LruCache } from './lru.js';
 import type { RecordReader } from './record-reader.js';
 import type { StreamFormat } from './stream-params.js';
-import { decodeRecordPixels, type StreamImage } from './tensor-decode.js';
+import { decodeRecordsPixels, type StreamImage } from './tensor-decode.js';
 import { TensorRecord } from './tensor-record.js';
 
 /** Everything that fixes the bytes of one stream. */
@@ -122,16 +122,9 @@ async function buildTensorBatch(plan: StreamPlan, ctx: PipelineContext, k: numbe
     const records = await ctx.reader.read(plan.dataset, plan.table, missing.map((i) => ids[i]!));
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     const t0 = performance.now();
-    const decoded = await Promise.allSettled(
-      missing.map((i, j) =>
-        decodeRecordPixels(records[j]!, { image, shape, limiter: ctx.decodeLimiter, signal: ctx.signal, name: () => describeRecord(plan.table, ids[i]!) }),
-      ),
-    );
+    const decoded = await decodeRecordsPixels(records, { image, shape, limiter: ctx.decodeLimiter, signal: ctx.signal, nameOf: (j) => describeRecord(plan.table, ids[missing[j]!]!) });
     seconds = (performance.now() - t0) / 1000;
-    const failed = decoded.find((d): d is PromiseRejectedResult => d.status === 'rejected');
-    if (failed) throw failed.reason;
-    decoded.forEach((d, j) => {
-      const img = (d as PromiseFulfilledResult<StreamImage>).value;
+    decoded.forEach((img, j) => {
       const i = missing[j]!;
       found[i] = img;
       ctx.images.set(keys[i]!, img);

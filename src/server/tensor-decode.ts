@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../core/errors.js';
 import type { ManifestImage } from '../shards/manifest.js';
-import { decodeExampleImage } from '../shards/record-image.js';
+import { decodeEncodedImages } from '../shards/record-image.js';
 import { crc32c } from '../tfrecord/crc32c.js';
 import { FOOTER_BYTES, HEADER_BYTES } from '../tfrecord/framing.js';
 import { getBytesFeature } from './example-field.js';
@@ -12,38 +12,43 @@ export interface StreamImage {
   readonly crc: number;
 }
 
-/** Options of {@link decodeRecordPixels}. */
+/** Options of {@link decodeRecordsPixels}. */
 export interface PixelDecodeOptions {
   readonly image: ManifestImage;
   /** [height, width, channels] every image must have. */
   readonly shape: readonly [number, number, number];
-  /** Bounds the images decoding at once over all streams (sharp runs them in libuv's thread pool). */
+  /** Bounds the batches decoding at once over all streams (each goes to the decode pool's threads, or sharp's). */
   readonly limiter: Limiter;
   readonly signal?: AbortSignal;
-  /** Where the record is, for errors (e.g. `shard @ byte N: record 3 (id 17)`). */
-  readonly name: () => string;
+  /** Where record `i` is, for errors (e.g. `shard @ byte N: record 3 (id 17)`). */
+  readonly nameOf: (i: number) => string;
 }
 
 /**
- * The pixels of one framed record's image, checked against the stream's shape. Raw images are
- * copied out of the record; JPEG and PNG are decoded by sharp off the event loop.
+ * The pixels of framed records' images, in order, each checked against the stream's shape. Raw
+ * images are copied out of the record; JPEG and PNG are decoded off the event loop as one batch
+ * (decodeEncodedImages: the decode pool, sharp as the fallback). Rejects with the first failing
+ * record's error, naming it: a batch never carries wrong pixels.
  */
-export async function decodeRecordPixels(framed: Buffer, options: PixelDecodeOptions): Promise<StreamImage> {
-  const { image, shape, limiter, signal, name } = options;
+export async function decodeRecordsPixels(framed: readonly Buffer[], options: PixelDecodeOptions): Promise<StreamImage[]> {
+  const { image, shape, limiter, signal, nameOf } = options;
   const [h, w, c] = shape;
   const size = h * w * c;
-  const data = framed.subarray(HEADER_BYTES, framed.length - FOOTER_BYTES);
-  const encoded = getBytesFeature(data, image.feature, name);
+  const encoded = framed.map((f, i) => getBytesFeature(f.subarray(HEADER_BYTES, f.length - FOOTER_BYTES), image.feature, () => nameOf(i)));
   if (image.encoding === 'raw') {
-    if (encoded.length !== size) throw new InvalidInputError(name(), `raw image holds ${encoded.length} bytes, ${h}×${w}×${c} needs ${size}`);
-    // A copy: a view would keep the whole read buffer (up to a 1 MiB block) alive from the image cache.
-    const pixels = Buffer.allocUnsafeSlow(size);
-    pixels.set(encoded);
-    return { pixels, crc: crc32c(pixels) };
+    return encoded.map((bytes, i) => {
+      if (bytes.length !== size) throw new InvalidInputError(nameOf(i), `raw image holds ${bytes.length} bytes, ${h}×${w}×${c} needs ${size}`);
+      // A copy: a view would keep the whole read buffer (up to a 1 MiB block) alive from the image cache.
+      const pixels = Buffer.allocUnsafeSlow(size);
+      pixels.set(bytes);
+      return { pixels, crc: crc32c(pixels) };
+    });
   }
-  const img = await limiter.run(() => decodeExampleImage({ [image.feature]: { kind: 'bytes', value: [encoded] } }, image, name()), signal);
-  if (img.height !== h || img.width !== w || img.channels !== c) {
-    throw new InvalidInputError(name(), `image is ${img.height}×${img.width}×${img.channels}, every image of this stream must be ${h}×${w}×${c}`);
-  }
-  return { pixels: img.pixels, crc: crc32c(img.pixels) };
+  const decoded = await limiter.run(() => decodeEncodedImages(encoded, image, nameOf), signal);
+  return decoded.map((img, i) => {
+    if (img.height !== h || img.width !== w || img.channels !== c) {
+      throw new InvalidInputError(nameOf(i), `image is ${img.height}×${img.width}×${img.channels}, every image of this stream must be ${h}×${w}×${c}`);
+    }
+    return { pixels: img.pixels, crc: crc32c(img.pixels) };
+  });
 }

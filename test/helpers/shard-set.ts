@@ -124,6 +124,17 @@ export function syntheticPixels(id: number, height: number, width: number, chann
   return out;
 }
 
+/** Noise on a gradient: JPEGs of about the size of real 64×64 face crops (~3 KB), for benchmarks and decoder tests. */
+export function noisyPixels(id: number, height: number, width: number, channels: number): Uint8Array {
+  const out = new Uint8Array(height * width * channels);
+  let x = id * 2654435761 + 1;
+  for (let i = 0; i < out.length; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out[i] = ((i % (width * channels)) >> 2) + ((x >>> 24) & 63) + (id % 64);
+  }
+  return out;
+}
+
 /** Mean absolute difference of two equally long pixel arrays. */
 export function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
   if (a.length !== b.length) return Infinity;
