@@ -1,15 +1,15 @@
 import { Option } from 'commander';
-import sharp from 'sharp';
 import { InvalidParameterError } from '../core/errors.js';
-import { createProgressBar, silentProgress } from '../core/progress.js';
-import { CELEBA_DEFAULTS, convertCeleba, resolveCelebaOptions, type CelebaConvertOptions } from '../datasets/celeba.js';
-import { CELEBA_IMAGE_TYPES, CELEBA_LAYOUTS } from '../datasets/celeba-features.js';
+import type { CelebaConvertOptions } from '../datasets/celeba.js';
+import { CELEBA_DEFAULTS, CELEBA_IMAGE_TYPES, CELEBA_LAYOUTS } from '../datasets/celeba-choices.js';
 import { CELEBA_PARTITIONS } from '../datasets/celeba-index.js';
-import { IMAGE_ENCODINGS } from '../datasets/image-transform.js';
+import { IMAGE_ENCODINGS } from '../datasets/image-encoding.js';
 import { NothingWrittenError } from '../datasets/nothing-written-error.js';
 import { defaultWorkers, threadPoolWarning } from '../datasets/options.js';
-import { formatSkipped, formatSummary } from '../datasets/summary.js';
 import { createProgram, parseCount, parseNumber, parsePositive, runCli, UsageError } from './run-cli.js';
+
+// The converter (sharp, the writer) is imported inside the action, so that --help, --version and a
+// usage error load only commander (start-up time, issue 13).
 
 interface Flags {
   root: string;
@@ -47,6 +47,12 @@ const program = createProgram('celeba-convert', 'Convert a CelebA folder into a 
   .option('--limit <n>', 'convert only the first n images (by id) of each partition', parsePositive)
   .option('-q, --quiet', 'no progress display', false)
   .action(async (flags: Flags) => {
+    const [{ convertCeleba, resolveCelebaOptions }, { createProgressBar, silentProgress }, { formatSkipped, formatSummary }, { default: sharp }] = await Promise.all([
+      import('../datasets/celeba.js'),
+      import('../core/progress.js'),
+      import('../datasets/summary.js'),
+      import('sharp'),
+    ]);
     const options: CelebaConvertOptions = {
       root: flags.root,
       out: flags.out,
@@ -68,7 +74,7 @@ const program = createProgram('celeba-convert', 'Convert a CelebA folder into a 
       if (error instanceof InvalidParameterError) throw new UsageError(`${FLAG_OF[error.param] ?? `--${error.param}`}: ${error.message}`);
       throw error;
     }
-    prepareSharp();
+    prepareSharp(sharp);
     const poolWarning = threadPoolWarning(flags.workers);
     if (poolWarning !== undefined) process.stderr.write(`warning: ${poolWarning}\n`);
     try {
@@ -90,7 +96,7 @@ const program = createProgram('celeba-convert', 'Convert a CelebA folder into a 
  * process starts, so only the environment can change it). sharp's operation cache only costs
  * memory in a one-pass conversion.
  */
-function prepareSharp(): void {
+function prepareSharp(sharp: typeof import('sharp').default): void {
   sharp.concurrency(1);
   sharp.cache(false);
 }

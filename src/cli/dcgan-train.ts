@@ -1,8 +1,12 @@
 import { InvalidArgumentError, Option } from 'commander';
-import cliProgress from 'cli-progress';
-import { BACKEND_PREFERENCES, type BackendPreference } from '../train/backend.js';
-import { train, TRAIN_DEFAULTS, type StepInfo } from '../train/trainer.js';
+import type cliProgress from 'cli-progress';
+import { BACKEND_PREFERENCES, type BackendPreference } from '../train/backend-preference.js';
+import { TRAIN_DEFAULTS } from '../train/train-defaults.js';
+import type { StepInfo } from '../train/trainer.js';
 import { createProgram, parseCount, parseNumber, parsePositive, runCli, UsageError } from './run-cli.js';
+
+// The trainer (tfjs, sharp, vega, undici) and cli-progress are imported inside the action, so that
+// --help, --version and a usage error load only commander (start-up time, issue 13).
 
 const PARTITIONS: Record<string, { all: string[] }> = {
   celeba: { all: ['train', 'val', 'test'] },
@@ -89,7 +93,8 @@ Examples:
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
 
-    const progress = createStepProgress();
+    const [{ train }, { default: bars }] = await Promise.all([import('../train/trainer.js'), import('cli-progress')]);
+    const progress = createStepProgress(bars);
     const result = await train({
       data: opts.data,
       ...(dataset !== undefined ? { dataset } : {}),
@@ -152,7 +157,7 @@ function positiveNumber(value: string): number {
 }
 
 /** A per-epoch bar on a terminal (steps, images/s, losses, data wait); plain lines every 10 s otherwise. */
-function createStepProgress(): { step(s: StepInfo): void; end(): void } {
+function createStepProgress(bars: typeof cliProgress): { step(s: StepInfo): void; end(): void } {
   let bar: cliProgress.SingleBar | undefined;
   let last = 0;
   const payload = (s: StepInfo): Record<string, string> => ({
@@ -166,9 +171,9 @@ function createStepProgress(): { step(s: StepInfo): void; end(): void } {
     step(s) {
       if (process.stderr.isTTY) {
         if (!bar) {
-          bar = new cliProgress.SingleBar(
+          bar = new bars.SingleBar(
             { stream: process.stderr, format: 'epoch {epoch} |{bar}| {value}/{total} steps | {ips} img/s | G {g} D {d} | data wait {wait}%', hideCursor: true },
-            cliProgress.Presets.shades_classic,
+            bars.Presets.shades_classic,
           );
           bar.start(s.stepsPerEpoch, s.step, payload(s));
         }

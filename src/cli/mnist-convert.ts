@@ -1,12 +1,13 @@
 import { Option } from 'commander';
-import sharp from 'sharp';
 import { InvalidParameterError } from '../core/errors.js';
-import { createProgressBar, silentProgress } from '../core/progress.js';
-import { convertMnist, MNIST_DEFAULTS, MNIST_ENCODINGS, resolveMnistOptions, type MnistConvertOptions } from '../datasets/mnist.js';
+import type { MnistConvertOptions } from '../datasets/mnist.js';
+import { MNIST_DEFAULTS, MNIST_ENCODINGS } from '../datasets/mnist-choices.js';
 import { MNIST_PARTITIONS } from '../datasets/mnist-source.js';
 import { defaultWorkers } from '../datasets/options.js';
-import { formatSummary } from '../datasets/summary.js';
 import { createProgram, parseCount, parseNumber, parsePositive, runCli, UsageError } from './run-cli.js';
+
+// The converter (sharp, the writer) is imported inside the action, so that --help, --version and a
+// usage error load only commander (start-up time, issue 13).
 
 interface Flags {
   out: string;
@@ -36,6 +37,12 @@ const program = createProgram('mnist-convert', 'Convert MNIST (IDX files, .gz or
   .option('--limit <n>', 'convert only the first n images of each partition', parsePositive)
   .option('-q, --quiet', 'no progress display', false)
   .action(async (flags: Flags) => {
+    const [{ convertMnist, resolveMnistOptions }, { createProgressBar, silentProgress }, { formatSummary }, { default: sharp }] = await Promise.all([
+      import('../datasets/mnist.js'),
+      import('../core/progress.js'),
+      import('../datasets/summary.js'),
+      import('sharp'),
+    ]);
     const options: MnistConvertOptions = {
       out: flags.out,
       size: flags.size,

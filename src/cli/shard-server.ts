@@ -1,7 +1,9 @@
 import { Option } from 'commander';
-import { createShardServer, DEFAULT_LIMITS, type ShardServerLimits } from '../server/index.js';
-import { createProgressBar } from '../core/progress.js';
+import { DEFAULT_LIMITS, type ShardServerLimits } from '../server/options.js';
 import { createProgram, parseCount, parsePositive, runCli } from './run-cli.js';
+
+// The server (fastify, sharp, the readers) is imported inside the action, so that --help,
+// --version and a usage error load only commander (start-up time, issue 13).
 
 interface Options {
   data: string;
@@ -50,6 +52,7 @@ const program = createProgram('shard-server', 'Serve TFRecord shard sets over HT
   .option('--retry-after <s>', 'Retry-After seconds sent with 503', parseCount, DEFAULT_LIMITS.retryAfterSeconds)
   .option('--no-access-log', 'do not print a line per request')
   .action(async (opts: Options) => {
+    const [{ createShardServer }, { createProgressBar }] = await Promise.all([import('../server/index.js'), import('../core/progress.js')]);
     const limits: ShardServerLimits = {
       maxStreams: opts.maxStreams,
       maxBatchSize: opts.maxBatchSize,

@@ -2,15 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option } from 'commander';
 import type { CorruptRecordError } from '../core/errors.js';
 import { ShardstreamError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/atomic-file.js';
-import { createProgressBar } from '../core/progress.js';
-import { verifyShardSet } from '../shards/verify-shard-set.js';
-import { exampleToJson } from '../tfrecord/example.js';
-import { parseCompression, readRecords, type Compression } from '../tfrecord/reader.js';
-import { formatIndex, IndexBuilder } from '../tfrecord/record-index.js';
-import { indexPathFor } from '../tfrecord/writer.js';
+import { parseCompression, type Compression } from '../tfrecord/compression.js';
 import { createProgram, EXIT_FAILURE, parseCount, runCli, UsageError } from './run-cli.js';
 import { writeOut } from './output.js';
+
+// The library is imported inside the actions that use it, so that --help, --version and a usage
+// error load only commander (start-up time, issue 13).
 
 const compressionOption = (): Option =>
   new Option('-c, --compression <type>', 'input compression: auto (by name, then magic bytes), none, gzip, zlib').default('auto').argParser((v) => {
@@ -31,6 +28,7 @@ program
   .addOption(compressionOption())
   .option('--no-verify', 'skip CRC checks')
   .action(async (files: string[], opts: { limit?: number; compression: Compression; verify: boolean }) => {
+    const [{ readRecords }, { exampleToJson }] = await Promise.all([import('../tfrecord/reader.js'), import('../tfrecord/example.js')]);
     let left = opts.limit ?? Infinity;
     for (const file of files) {
       if (left <= 0) break;
@@ -47,6 +45,7 @@ program
   .argument('<file...>', 'TFRecord files')
   .addOption(compressionOption())
   .action(async (files: string[], opts: { compression: Compression }) => {
+    const { readRecords } = await import('../tfrecord/reader.js');
     let total = 0;
     for (const file of files) {
       let n = 0;
@@ -79,6 +78,12 @@ program
   .argument('<file...>', 'uncompressed TFRecord files')
   .option('--check', 'compare with the existing .index files instead of writing them; exit 1 on a difference')
   .action(async (files: string[], opts: { check?: boolean }) => {
+    const [{ readRecords }, { formatIndex, IndexBuilder }, { indexPathFor }, { writeFileAtomic }] = await Promise.all([
+      import('../tfrecord/reader.js'),
+      import('../tfrecord/record-index.js'),
+      import('../tfrecord/writer.js'),
+      import('../core/atomic-file.js'),
+    ]);
     let differ = 0;
     for (const file of files) {
       const builder = new IndexBuilder();
@@ -107,6 +112,7 @@ interface VerifyOptions {
 
 /** `verify FILE...`: every CRC, and the record count with --expect-records; whether all is good. */
 async function verifyFiles(files: readonly string[], opts: VerifyOptions): Promise<boolean> {
+  const { readRecords } = await import('../tfrecord/reader.js');
   let good = 0;
   let bad = 0;
   let badFiles = 0;
@@ -135,6 +141,7 @@ async function verifyFiles(files: readonly string[], opts: VerifyOptions): Promi
 
 /** `verify --manifest DIR`: the whole shard set; whether all is good. */
 async function verifyManifest(dir: string, opts: VerifyOptions): Promise<boolean> {
+  const [{ verifyShardSet }, { createProgressBar }] = await Promise.all([import('../shards/verify-shard-set.js'), import('../core/progress.js')]);
   const result = await verifyShardSet({
     dir,
     ...(opts.quiet ? {} : { progress: createProgressBar({ label: `verify ${dir}`, unit: 'B' }) }),

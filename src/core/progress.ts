@@ -1,4 +1,8 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
+
+// cli-progress is loaded when a bar is drawn on a terminal, not when a command starts
+const requireCjs = createRequire(import.meta.url);
 
 /** Where long-running work reports how far it got. */
 export interface ProgressSink {
@@ -57,14 +61,15 @@ export function createProgressBar(options: ProgressBarOptions): ProgressSink {
       startedAt = performance.now();
       lastLine = startedAt;
       if (stream.isTTY) {
-        bar = new cliProgress.SingleBar(
+        const { SingleBar, Presets } = requireCjs('cli-progress') as typeof cliProgress;
+        bar = new SingleBar(
           {
             stream,
             format: `${options.label} |{bar}| {percentage}% {value}/{total} | {rate} ${unit}/s | ETA {etaText}`,
             hideCursor: false,
             clearOnComplete: false,
           },
-          cliProgress.Presets.shades_classic,
+          Presets.shades_classic,
         );
         bar.start(total, 0, { rate: '0', etaText: '--' });
       }

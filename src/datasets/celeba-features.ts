@@ -2,16 +2,9 @@ import { bytesFeature, floatFeature, int64Feature, type Example, type Feature } 
 import type { FeatureSpec } from '../shards/manifest.js';
 import type { AnnotationName } from './celeba-index.js';
 import type { ImageEncoding } from './image-transform.js';
+import type { CelebaImageType, CelebaLayout } from './celeba-choices.js';
 
-/** The CelebA image folders under `Img/`. */
-export const CELEBA_IMAGE_TYPES = ['img_celeba', 'img_align_celeba', 'img_align_celeba_png'] as const;
-/** A CelebA image folder. */
-export type CelebaImageType = (typeof CELEBA_IMAGE_TYPES)[number];
-
-/** `canonical`: DESIGN §3 keys; `seed`: the keys the reference Python loader parses. */
-export type CelebaLayout = 'canonical' | 'seed';
-/** The layouts, for option checks. */
-export const CELEBA_LAYOUTS: readonly CelebaLayout[] = ['canonical', 'seed'];
+export { CELEBA_IMAGE_TYPES, CELEBA_LAYOUTS, type CelebaImageType, type CelebaLayout } from './celeba-choices.js';
 
 /** What one record is made of. */
 export interface CelebaRecordContext {

@@ -9,6 +9,7 @@ import { CelebaFeatures, CELEBA_IMAGE_TYPES, CELEBA_LAYOUTS, SEED_TABLES, seedBo
 import { annotationRow, CELEBA_ANNOTATIONS, CELEBA_PARTITIONS, loadCelebaIndex, type AnnotationName, type CelebaIndex, type CelebaPartition } from './celeba-index.js';
 import { codecVersions, IMAGE_ENCODINGS, transformImage, zeroAreaReason, type BBox, type ImageEncoding } from './image-transform.js';
 import { checkCommonOptions, defaultWorkers, readImageFile } from './options.js';
+import { CELEBA_DEFAULTS } from './celeba-choices.js';
 import { buildShardSet, DEFAULT_SHARD_BYTES, type ConvertOutcome, type PartitionInputs, type ShardSetReport } from './shard-set-builder.js';
 
 /** Options of {@link convertCeleba}. */
@@ -44,16 +45,7 @@ export interface CelebaConvertOptions {
   readonly onWarning?: (message: string) => void;
 }
 
-/** The defaults of {@link CelebaConvertOptions}. */
-export const CELEBA_DEFAULTS = {
-  partition: 'all',
-  imageType: 'img_celeba',
-  bbox: false,
-  size: 64,
-  format: 'jpeg',
-  quality: 95,
-  layout: 'canonical',
-} as const;
+export { CELEBA_DEFAULTS } from './celeba-choices.js';
 
 type Resolved = Required<Pick<CelebaConvertOptions, 'root' | 'out' | 'partition' | 'imageType' | 'bbox' | 'size' | 'format' | 'quality' | 'layout' | 'workers'>> &
   Pick<CelebaConvertOptions, 'shards' | 'shardSizeMb' | 'limit'>;

@@ -1,10 +1,9 @@
 import sharp, { type Sharp } from 'sharp';
 import { resizeBilinear, type RawImage } from './resize.js';
+import type { ImageEncoding } from './image-encoding.js';
 
-/** How converted images are stored. */
-export type ImageEncoding = 'jpeg' | 'png' | 'raw';
-/** The encodings, for option checks. */
-export const IMAGE_ENCODINGS: readonly ImageEncoding[] = ['jpeg', 'png', 'raw'];
+// in their own module so that celeba-convert --help needs no sharp
+export { IMAGE_ENCODINGS, type ImageEncoding } from './image-encoding.js';
 
 /** A bounding box as CelebA gives it: top-left corner and size, in pixels. */
 export interface BBox {

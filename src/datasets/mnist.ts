@@ -8,12 +8,10 @@ import { codecVersions, encodePixels } from './image-transform.js';
 import { defaultMnistSource, loadMnist, MNIST_PARTITIONS, type MnistPartition, type MnistSplit } from './mnist-source.js';
 import { checkCommonOptions, defaultWorkers } from './options.js';
 import { resizeBilinear } from './resize.js';
+import { MNIST_DEFAULTS, MNIST_ENCODINGS, type MnistEncoding } from './mnist-choices.js';
 import { buildShardSet, DEFAULT_SHARD_BYTES, type PartitionInputs, type ShardSetReport } from './shard-set-builder.js';
 
-/** How MNIST images are stored. */
-export type MnistEncoding = 'png' | 'raw';
-/** The encodings, for option checks. */
-export const MNIST_ENCODINGS: readonly MnistEncoding[] = ['png', 'raw'];
+export { MNIST_DEFAULTS, MNIST_ENCODINGS, type MnistEncoding } from './mnist-choices.js';
 
 /** Options of {@link convertMnist}. */
 export interface MnistConvertOptions {
@@ -37,9 +35,6 @@ export interface MnistConvertOptions {
   readonly limit?: number;
   readonly progress?: ProgressSink;
 }
-
-/** The defaults of {@link MnistConvertOptions}. */
-export const MNIST_DEFAULTS = { partition: 'all', size: 64, format: 'png' } as const;
 
 type Resolved = Required<Pick<MnistConvertOptions, 'out' | 'partition' | 'size' | 'format' | 'workers'>> & Pick<MnistConvertOptions, 'source' | 'shards' | 'shardSizeMb' | 'limit'>;
 

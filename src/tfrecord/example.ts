@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
 import Long from 'long';
 import { packageRoot } from '../core/package-root.js';
 import { InvalidInputError, InvalidParameterError } from '../core/errors.js';
@@ -25,10 +26,13 @@ interface ProtoTypes {
 
 let types: ProtoTypes | undefined;
 
+// protobufjs is loaded on first use (only exampleToJson and tests need it), not at import
+const requireCjs = createRequire(import.meta.url);
+
 /** The protobufjs types for tensorflow.Example, loaded once from proto/. */
 export function exampleTypes(): ProtoTypes {
   if (!types) {
-    const root = protobuf.loadSync(join(packageRoot(), 'proto', 'example.proto'));
+    const root = (requireCjs('protobufjs') as typeof protobuf).loadSync(join(packageRoot(), 'proto', 'example.proto'));
     types = { Example: root.lookupType('tensorflow.Example') };
   }
   return types;

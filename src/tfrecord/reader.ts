@@ -2,13 +2,13 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { CorruptRecordError } from '../core/errors.js';
-import { InvalidParameterError } from '../core/errors.js';
 import { isValidHeaderAt } from './framing.js';
 import { checkedFileChunks } from './chunk-reader.js';
 import { RecordScanner, type CorruptPolicy, type TFRecordEntry } from './scanner.js';
+import type { Compression } from './compression.js';
 
-/** TensorFlow's `compression_type`, plus `auto` (by file name, then by magic bytes). */
-export type Compression = 'auto' | 'none' | 'gzip' | 'zlib';
+// in their own module so that a CLI can check --compression without loading the reader
+export { parseCompression, type Compression } from './compression.js';
 
 /** Anything records can be read from. */
 export type RecordSource = string | Uint8Array | AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
@@ -38,14 +38,6 @@ export interface ReadRecordsOptions {
 
 /** Files at least this big are read on the chunk worker when `offThread` is `auto`. */
 const OFF_THREAD_MIN_BYTES = 32 * 1024 * 1024;
-
-const COMPRESSIONS: readonly Compression[] = ['auto', 'none', 'gzip', 'zlib'];
-
-/** Parse a `--compression` style value. */
-export function parseCompression(value: string, param = 'compression'): Compression {
-  if ((COMPRESSIONS as readonly string[]).includes(value)) return value as Compression;
-  throw new InvalidParameterError(param, `one of ${COMPRESSIONS.join(', ')}`, value);
-}
 
 /** Stream the records of a TFRecord file, buffer or byte stream, verifying CRCs. */
 export function readRecords(source: RecordSource, options: ReadRecordsOptions = {}): AsyncGenerator<TFRecordEntry, undefined> {

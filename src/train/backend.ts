@@ -2,15 +2,12 @@ import { createRequire } from 'node:module';
 import { dirname, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InvalidParameterError } from '../core/errors.js';
+import { BACKEND_PREFERENCES, type BackendPreference } from './backend-preference.js';
 import { BackendUnavailableError } from './backend-error.js';
 import { activeCpuTrainingKernels, registerCpuTrainingKernels } from './cpu-kernels.js';
 import { activeWasmTrainingKernels, registerWasmTrainingKernels } from './wasm-kernels.js';
 
-/** Which backend to run on; `auto` takes the best one that loads. */
-export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
-
-/** The accepted values of {@link BackendPreference}. */
-export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export { BACKEND_PREFERENCES, type BackendPreference } from './backend-preference.js';
 
 /** The backend a run uses, and why. */
 export interface SelectedBackend {

@@ -16,6 +16,7 @@ import { lossRowsToResume, writeLossCsv, type LossRow } from './outputs/loss-log
 import { writeLossPlot, writeProbabilityPlot } from './outputs/plots.js';
 import { runLayout, saveNameFor, type RunLayout } from './run-layout.js';
 import { deriveSeed } from './seeds.js';
+import { TRAIN_DEFAULTS } from './train-defaults.js';
 
 /** Options of {@link train}; the defaults are the reference run (DESIGN §7). */
 export interface TrainOptions {
@@ -73,22 +74,7 @@ export interface TrainOptions {
   readonly log?: (line: string) => void;
 }
 
-/** The defaults of {@link TrainOptions}. */
-export const TRAIN_DEFAULTS = {
-  epochs: 35,
-  batchSize: 128,
-  lr: 2e-4,
-  noiseDim: 100,
-  seed: 0,
-  rank: 0,
-  world: 1,
-  out: 'runs',
-  backend: 'auto',
-  widthMult: 1,
-  size: 64,
-  saveEvery: 15,
-  format: 'tensor',
-} as const;
+export { TRAIN_DEFAULTS } from './train-defaults.js';
 
 /** What {@link TrainOptions.onStart} is told. */
 export interface TrainStartInfo {
