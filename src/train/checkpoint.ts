@@ -5,13 +5,17 @@ import { writeFileAtomic } from '../core/atomic-file.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { GanModels, GanOptimizers } from './gan-step.js';
 import { captureGanState, restoreGanState } from './gan-state.js';
+import { saveLayersModel } from './layers-model-files.js';
 import type { AdamState, GanState, TensorRecord } from './gan-state.js';
 
 /** JSON values a checkpoint carries for the training loop (epoch, step, seed, options...). */
 export type CheckpointMeta = { [key: string]: unknown };
 
-/** File names inside a checkpoint directory. */
-export const CHECKPOINT_FILES = { manifest: 'checkpoint.json', weights: 'weights.bin' } as const;
+/**
+ * Names inside a checkpoint directory: the exact-resume state (`checkpoint.json`, `weights.bin`)
+ * and each net as a standard TensorFlow.js Layers model folder (`generator/model.json` + weights).
+ */
+export const CHECKPOINT_FILES = { manifest: 'checkpoint.json', weights: 'weights.bin', generator: 'generator', discriminator: 'discriminator' } as const;
 
 const FORMAT = 'shardstream-gan-checkpoint';
 const VERSION = 1;
@@ -40,8 +44,15 @@ interface CheckpointManifest {
   discriminatorOptimizer: AdamEntry;
 }
 
-/** Saves models and optimizers to `dir` (created if needed); see {@link saveCheckpoint}. */
+/**
+ * Saves models and optimizers to `dir` (created if needed): both nets as Layers model folders
+ * ({@link saveLayersModel}), then the exact-resume state ({@link saveCheckpoint}), whose
+ * manifest is written last. Resuming reads only the resume state, so checkpoints written
+ * before the model folders existed still load.
+ */
 export async function saveGan(dir: string, models: GanModels, optimizers: GanOptimizers, meta: CheckpointMeta = {}): Promise<void> {
+  await saveLayersModel(join(dir, CHECKPOINT_FILES.generator), models.generator);
+  await saveLayersModel(join(dir, CHECKPOINT_FILES.discriminator), models.discriminator);
   await saveCheckpoint(dir, await captureGanState(models, optimizers), meta);
 }
 

@@ -1,0 +1,39 @@
+import * as tf from '@tensorflow/tfjs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-file.js';
+import { WriteFailedError } from '../core/errors.js';
+
+/** File names of a TensorFlow.js Layers model folder, as `tensorflowjs_converter` names them. */
+export const LAYERS_MODEL_FILES = { model: 'model.json', weights: 'group1-shard1of1.bin' } as const;
+
+/**
+ * Writes `model` to `dir` as a standard TensorFlow.js Layers model (`model.json` + one weights
+ * file), loadable with `tf.loadLayersModel` in Node or a browser. Saved through
+ * `tf.io.withSaveHandler`, so it works on every backend (no tfjs-node `file://` handler);
+ * each file is written atomically, the weights first, so a `model.json` always has its weights.
+ */
+export async function saveLayersModel(dir: string, model: tf.LayersModel): Promise<void> {
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (artifacts?.weightData === undefined || artifacts.weightSpecs === undefined) {
+    throw new WriteFailedError(join(dir, LAYERS_MODEL_FILES.model), `${model.name}: tfjs returned no weights to save`, undefined);
+  }
+  const weights = new Uint8Array(new tf.io.CompositeArrayBuffer(artifacts.weightData).slice());
+  // The layout tfjs' own file and http handlers write (tf.io.getModelJSONForModelArtifacts is not exported).
+  const modelJson: tf.io.ModelJSON = {
+    modelTopology: artifacts.modelTopology as object,
+    format: artifacts.format ?? 'layers-model',
+    generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+    convertedBy: null,
+    weightsManifest: [{ paths: [LAYERS_MODEL_FILES.weights], weights: artifacts.weightSpecs }],
+  };
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(join(dir, LAYERS_MODEL_FILES.weights), weights);
+  await writeFileAtomic(join(dir, LAYERS_MODEL_FILES.model), `${JSON.stringify(modelJson)}\n`);
+}
