@@ -1,6 +1,7 @@
 // Stream mode against the real shard-server (src/server), in-process or as a child process
 // that the test kills and restarts.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { get as httpGet, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -105,14 +106,23 @@ describe('stream mode against shard-server', () => {
   });
 
   it('waits out a 503 Retry-After when the server is at its stream limit', async () => {
-    const server = await serve({ maxStreams: 1, retryAfterSeconds: 1 });
-    const first = batches({ source: server.url, batchSize: 2, epochs: Infinity, prefetch: 1 });
-    await first.next(); // holds the server's only stream slot
+    // The slot is held by a stream that reads nothing and whose body (12 MB) cannot fit in the
+    // socket buffers, so the server cannot finish it early: the 503 does not depend on timing.
+    const big = await writeShardSet({ dir: await subdir('big'), encoding: 'raw', height: 64, width: 64, partitions: [{ name: 'train', records: 1000, shards: 1 }] });
+    const server = await serve({ data: big.dir, maxStreams: 1, retryAfterSeconds: 1 });
+    const holder = await new Promise<ClientRequest>((resolve, reject) => {
+      const req = httpGet(`${server.url}/v1/stream?partitions=train&batch_size=1000&format=records`, (res) => {
+        res.pause();
+        if (res.statusCode === 200) resolve(req);
+        else reject(new Error(`holder: HTTP ${res.statusCode}`));
+      });
+      req.on('error', reject);
+    });
     const retries: RetryInfo[] = [];
-    const second = collect(batches({ source: server.url, batchSize: 8, retry: { ...fast, onRetry: (i) => retries.push(i) } }));
+    const second = collect(batches({ source: server.url, batchSize: 8, dropRemainder: true, retry: { ...fast, onRetry: (i) => retries.push(i) } }));
     await new Promise((r) => setTimeout(r, 300));
-    await first.return(undefined);
-    expect(await second).toHaveLength(8);
+    holder.destroy();
+    expect(await second).toHaveLength(125);
     expect(retries.map((r) => [r.delay, (r.error as { status?: number }).status])).toEqual([[1000, 503]]);
   });
 
