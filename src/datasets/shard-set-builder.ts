@@ -7,6 +7,7 @@ import { orderedMap } from '../core/ordered-map.js';
 import { silentProgress, type ProgressSink } from '../core/progress.js';
 import { MANIFEST_FILE, type Manifest, type ManifestPartition, type SkippedInput } from '../shards/manifest.js';
 import { AtomicShardWriter, indexPathFor, shardFileName, type ShardSummary } from '../tfrecord/writer.js';
+import { formatIndex } from '../tfrecord/record-index.js';
 import { NothingWrittenError } from './nothing-written-error.js';
 import { planShards, samplePositions, shardCountFor, type PlannedShard } from './shard-plan.js';
 
@@ -139,6 +140,7 @@ export async function buildShardSet(options: BuildShardSetOptions): Promise<Shar
       const writer = await AtomicShardWriter.create(path);
       const skipped: SkippedInput[] = [];
       let summary: ShardSummary;
+      let indexSha256: string;
       try {
         for (let i = shard.start; i < shard.end; i++) {
           const next = await results.next();
@@ -150,11 +152,12 @@ export async function buildShardSet(options: BuildShardSetOptions): Promise<Shar
         }
         const written = await writer.close();
         summary = { name: shard.name, records: written.records, bytes: written.bytes, sha256: written.sha256 };
+        indexSha256 = sha256(formatIndex(written.index)); // the text just written, without reading it back
       } catch (error) {
         await writer.abort();
         throw error;
       }
-      const sidecar: Sidecar = { fingerprint: shard.fingerprint, shard: summary, indexSha256: await fileSha256(indexPathFor(path)), skipped };
+      const sidecar: Sidecar = { fingerprint: shard.fingerprint, shard: summary, indexSha256, skipped };
       await writeFileAtomic(sidecarPath(dir, shard.name), `${JSON.stringify(sidecar)}\n`);
       shard.done = { shard: summary, skipped };
     }
