@@ -26,6 +26,7 @@ interface CliOptions {
   seed: number;
   rank: number;
   world: number;
+  independentReplicas?: boolean;
   out: string;
   backend: BackendPreference;
   widthMult: number;
@@ -49,7 +50,8 @@ const program = createProgram('dcgan-train', 'Train the reference DCGAN (DESIGN 
   .option('--noise-dim <n>', 'length of the noise vector', parsePositive, TRAIN_DEFAULTS.noiseDim)
   .option('--seed <n>', 'seed of weights, noise, dropout and data order (0 to 4294967295)', parseCount, TRAIN_DEFAULTS.seed)
   .option('--rank <r>', 'this trainer among --world trainers', parseCount, TRAIN_DEFAULTS.rank)
-  .option('--world <w>', 'number of trainers sharing each global batch', parsePositive, TRAIN_DEFAULTS.world)
+  .option('--world <w>', 'number of trainers splitting each global batch (above 1 only with --independent-replicas)', parsePositive, TRAIN_DEFAULTS.world)
+  .option('--independent-replicas', 'with --world > 1: each rank trains its own model on its slice (no gradient averaging)')
   .option('-o, --out <dir>', 'outputs go to <out>/<SaveName>/', TRAIN_DEFAULTS.out)
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend: auto picks tfjs-node-gpu › tfjs-node › wasm › cpu').choices(BACKEND_PREFERENCES).default(TRAIN_DEFAULTS.backend))
   .option('--width-mult <f>', 'factor on every hidden width (1 = the reference model; e.g. 0.125 for CPU runs)', positiveNumber, TRAIN_DEFAULTS.widthMult)
@@ -81,6 +83,12 @@ Examples:
     }
     const partitions = opts.partition === 'all' ? (dataset ? PARTITIONS[dataset]?.all : undefined) : [opts.partition];
     if (opts.rank >= opts.world) throw new UsageError(`--rank must be below --world (${opts.world}), got ${opts.rank}`);
+    if (opts.world > 1 && opts.independentReplicas !== true) {
+      throw new UsageError(
+        `--world ${opts.world} would train ${opts.world} separate models, one per rank, each on its slice of every global batch: dcgan-train averages no gradients across ranks. ` +
+          'Pass --independent-replicas if separate replicas are what you want; to train one model on several processes, use PyTorch DDP with the Python client (clients/python, README "Python trainers")',
+      );
+    }
 
     const controller = new AbortController();
     let interrupts = 0;
@@ -108,6 +116,7 @@ Examples:
       seed: opts.seed,
       rank: opts.rank,
       world: opts.world,
+      independentReplicas: opts.independentReplicas === true,
       out: opts.out,
       backend: opts.backend,
       widthMult: opts.widthMult,

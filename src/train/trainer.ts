@@ -42,8 +42,13 @@ export interface TrainOptions {
   readonly seed?: number;
   /** @default 0 */
   readonly rank?: number;
-  /** @default 1 */
+  /** Trainers splitting each global batch; above 1 only with {@link independentReplicas}. @default 1 */
   readonly world?: number;
+  /**
+   * Each rank trains its own model on its slice of every global batch: nothing averages gradients
+   * across ranks, so `world > 1` is refused without this. @default false
+   */
+  readonly independentReplicas?: boolean;
   /** Outputs go to `<out>/<SaveName>/`. @default 'runs' */
   readonly out?: string;
   /** @default 'auto' */
@@ -127,6 +132,9 @@ interface RunPosition extends CheckpointMeta {
   batchSize: number;
 }
 
+/** Why `world > 1` needs `independentReplicas` (the same reason as dcgan-train's usage error). */
+const WORLD_EXPECTED = '1 unless independentReplicas is true (each rank would train a separate model: nothing averages gradients across ranks; for one model on several processes use PyTorch DDP with clients/python)';
+
 /** Label of the random stream of the 16 fixed grid noise vectors. */
 const GRID_NOISE_STREAM = 5;
 
@@ -135,6 +143,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const o = { ...TRAIN_DEFAULTS, ...definedOnly(options) };
   for (const key of ['epochs', 'batchSize', 'noiseDim', 'world', 'size', 'saveEvery'] as const) positive(key, o[key]);
   if (o.stepsPerEpoch !== undefined) positive('stepsPerEpoch', o.stepsPerEpoch);
+  if (o.world > 1 && !o.independentReplicas) throw new InvalidParameterError('world', WORLD_EXPECTED, o.world);
   const log = o.log ?? ((): void => undefined);
   const backend = await selectBackend(o.backend);
   const tf = backend.tf;
