@@ -14,7 +14,7 @@ const PARTITIONS: Record<string, { all: string[] }> = {
 };
 
 interface CliOptions {
-  data: string;
+  data?: string;
   dataset?: string;
   partition: string;
   imageType?: string;
@@ -36,10 +36,13 @@ interface CliOptions {
   resume?: boolean;
   format: 'tensor' | 'records';
   token?: string;
+  requireGpu?: boolean;
+  checkGpu?: boolean;
 }
 
 const program = createProgram('dcgan-train', 'Train the reference DCGAN (DESIGN §7) from a shard-server stream or a shard set (URL or folder).')
-  .requiredOption('-d, --data <url|dir>', 'shard-server URL (http://host:8080), base URL of a shard set on nginx/S3, or a shard-set folder')
+  // not requiredOption: --check-gpu needs no data; the action says it is missing otherwise
+  .option('-d, --data <url|dir>', 'shard-server URL (http://host:8080), base URL of a shard set on nginx/S3, or a shard-set folder (required)')
   .addOption(new Option('--dataset <name>', 'dataset to train on (default: the one the manifest names)').choices(['celeba', 'mnist']))
   .option('-p, --partition <name>', 'train, val, test, or all (celeba: train,val,test; mnist: train,test)', 'train')
   .option('--image-type <type>', 'SaveName image type, e.g. img_celeba (default: from the manifest; MNIST for mnist)')
@@ -61,6 +64,8 @@ const program = createProgram('dcgan-train', 'Train the reference DCGAN (DESIGN 
   .option('--resume', 'continue from the newest checkpoint of <out>/<SaveName>/')
   .addOption(new Option('--format <f>', 'what the shard-server sends: decoded tensors or the records').choices(['tensor', 'records']).default('tensor'))
   .addOption(new Option('--token <token>', 'bearer token of the shard-server').env('SHARDSTREAM_TOKEN'))
+  .option('--require-gpu', 'fail, saying why, unless TensorFlow runs on a CUDA device (no CPU fallback)')
+  .option('--check-gpu', 'print why @tensorflow/tfjs-node-gpu does or does not use a GPU (libraries, driver, fixes) and exit: 0 on a GPU, 1 otherwise')
   .addHelpText(
     'after',
     `
@@ -76,6 +81,18 @@ Examples:
   dcgan-train --data data/mnist --epochs 5 --size 32 --width-mult 0.125 --backend wasm`,
   )
   .action(async (opts: CliOptions) => {
+    if (opts.checkGpu === true) {
+      const { checkGpu } = await import('../train/backend.js');
+      const diagnosis = await checkGpu();
+      process.stdout.write(`${diagnosis.lines.join('\n')}\n`);
+      process.exitCode = diagnosis.ok ? 0 : 1;
+      return;
+    }
+    const data = opts.data;
+    if (data === undefined) throw new UsageError("required option '-d, --data <url|dir>' not specified");
+    if (opts.requireGpu === true && opts.backend !== 'auto' && opts.backend !== 'tensorflow') {
+      throw new UsageError(`--require-gpu needs --backend auto or tensorflow (the CUDA backend), got ${opts.backend}`);
+    }
     const dataset = opts.dataset;
     // `all` is every partition of the manifest, in its order; a single name is just that one
     if (!['train', 'val', 'test', 'all'].includes(opts.partition)) {
@@ -104,7 +121,7 @@ Examples:
     const [{ train }, { default: bars }] = await Promise.all([import('../train/trainer.js'), import('cli-progress')]);
     const progress = createStepProgress(bars);
     const result = await train({
-      data: opts.data,
+      data,
       ...(dataset !== undefined ? { dataset } : {}),
       ...(partitions !== undefined ? { partitions } : {}),
       ...(opts.imageType !== undefined ? { imageType: opts.imageType } : {}),
@@ -119,6 +136,7 @@ Examples:
       independentReplicas: opts.independentReplicas === true,
       out: opts.out,
       backend: opts.backend,
+      requireGpu: opts.requireGpu === true,
       widthMult: opts.widthMult,
       size: opts.size,
       ...(opts.stepsPerEpoch !== undefined ? { stepsPerEpoch: opts.stepsPerEpoch } : {}),
@@ -130,6 +148,7 @@ Examples:
       onStart: (s) => {
         process.stderr.write(
           `backend: ${s.backend.description}${s.backend.gpu ? ' [GPU]' : ' [no GPU]'}\n` +
+            (s.backend.gpuDiagnosis ? s.backend.gpuDiagnosis.lines.map((line) => `  ${line}\n`).join('') : '') +
             `data: ${s.location} (${s.mode}), ${s.records} records, ${s.stepsPerEpoch} steps per epoch\n` +
             `model: generator ${s.generatorParams.toLocaleString('en-US')} params, discriminator ${s.discriminatorParams.toLocaleString('en-US')} params\n` +
             `outputs: ${s.layout.root}\n`,

@@ -10,6 +10,7 @@ export const TRAIN_DEFAULTS = {
   rank: 0,
   world: 1,
   independentReplicas: false,
+  requireGpu: false,
   out: 'runs',
   backend: 'auto',
   widthMult: 1,

@@ -53,6 +53,8 @@ export interface TrainOptions {
   readonly out?: string;
   /** @default 'auto' */
   readonly backend?: BackendPreference;
+  /** Fail with the GPU diagnosis (`GpuUnavailableError`) instead of training on a CPU. @default false */
+  readonly requireGpu?: boolean;
   /** Factor on every hidden width. @default 1 */
   readonly widthMult?: number;
   /** Model image side (images are resized to it when the data differs). @default 64 */
@@ -145,7 +147,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (o.stepsPerEpoch !== undefined) positive('stepsPerEpoch', o.stepsPerEpoch);
   if (o.world > 1 && !o.independentReplicas) throw new InvalidParameterError('world', WORLD_EXPECTED, o.world);
   const log = o.log ?? ((): void => undefined);
-  const backend = await selectBackend(o.backend);
+  const backend = await selectBackend(o.backend, { requireGpu: o.requireGpu });
   const tf = backend.tf;
 
   const streamOptions = (epoch: number, startBatch: number): BatchesOptions => ({
