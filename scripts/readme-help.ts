@@ -19,6 +19,7 @@ export const HELP_PAGES: readonly (readonly string[])[] = [
   ['mnist-convert'],
   ['shard-server'],
   ['dcgan-train'],
+  ['dcgan-sample'],
   ['shardstream-demo'],
 ];
 

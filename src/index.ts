@@ -16,3 +16,4 @@ export { verifyShardSet, type VerifyShardSetOptions, type ShardSetVerification }
 export * from './client/index.js';
 export * from './datasets/index.js';
 export * from './server/index.js';
+export * from './train/sample/index.js';

@@ -75,6 +75,7 @@ Outputs (<out>/<SaveName>/, SaveName = <ImageType>-<bbox>, e.g. MNIST-False, img
   plot/<SaveName>.gif            the grids as an animation (at the end)
   plot/<SaveName>-loss.png, plot/<SaveName>-probability.png
   checkpoints/epoch-NNN/         weights and optimizer state (every --save-every epochs, at the end, on Ctrl-C)
+    generator/, discriminator/   each net as a TensorFlow.js Layers model (model.json + weights; dcgan-sample draws from it)
 
 Examples:
   dcgan-train --data http://data-box:8080 --dataset celeba --partition all --image-type img_celeba --bbox
