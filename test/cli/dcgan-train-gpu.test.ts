@@ -22,6 +22,7 @@ let cudaDir: string;
 let binDir: string;
 let pkgDir: string;
 let hookOptions: string;
+let brokenDir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gpu-check-'));
@@ -51,11 +52,16 @@ tf.registerBackend('tensorflow', () => Object.assign(new MathBackendCPU(), { isU
 module.exports = { ...tf, version_core: tf.version_core };
 `,
   );
+  // a package whose binding cannot open libtensorflow (deps/lib empty), as after a failed download
+  brokenDir = join(dir, 'broken', 'node_modules', '@tensorflow', 'tfjs-node-gpu');
+  await mkdir(join(brokenDir, 'deps', 'lib'), { recursive: true });
+  await writeFile(join(brokenDir, 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node-gpu', version: '4.22.0', main: 'index.cjs' }));
+  await writeFile(join(brokenDir, 'index.cjs'), "throw new Error('libtensorflow.so.2: cannot open shared object file: No such file or directory');\n");
   const hooks = join(dir, 'hooks.mjs');
   await writeFile(
     hooks,
     `export async function resolve(specifier, context, next) {
-  if (specifier === '@tensorflow/tfjs-node-gpu') return { url: ${JSON.stringify(pathToFileURL(join(pkgDir, 'index.cjs')).href)}, format: 'commonjs', shortCircuit: true };
+  if (specifier === '@tensorflow/tfjs-node-gpu') return { url: process.env.FAKE_TFJS_NODE_GPU, format: 'commonjs', shortCircuit: true };
   return next(specifier, context);
 }
 `,
@@ -71,7 +77,12 @@ afterAll(async () => {
 });
 
 /** The environment of a GPU box whose CUDA 11.2 install lacks most libraries. */
-const gpuBoxEnv = (): NodeJS.ProcessEnv => ({ LD_LIBRARY_PATH: cudaDir, PATH: `${binDir}:${process.env.PATH ?? ''}`, NODE_OPTIONS: hookOptions });
+const gpuBoxEnv = (pkg = pkgDir): NodeJS.ProcessEnv => ({
+  LD_LIBRARY_PATH: cudaDir,
+  PATH: `${binDir}:${process.env.PATH ?? ''}`,
+  NODE_OPTIONS: hookOptions,
+  FAKE_TFJS_NODE_GPU: pathToFileURL(join(pkg, 'index.cjs')).href,
+});
 
 const MISSING = ['libcublasLt.so.11', 'libcufft.so.10', 'libcurand.so.10', 'libcusolver.so.11', 'libcusparse.so.11', 'libcudnn.so.8'];
 
@@ -154,5 +165,14 @@ describe('dcgan-train with tfjs-node-gpu present and CUDA libraries missing (fak
     expect(r.stderr).not.toContain('backend: tensorflow (');
     expect(r.stdout).toBe('');
   });
-});
 
+  it('--check-gpu on a package that fails to load says so and what deps/lib lacks', async () => {
+    const r = await runBin('dcgan-train', ['--check-gpu'], { env: gpuBoxEnv(brokenDir) });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('GPU: no (@tensorflow/tfjs-node-gpu failed to load; not found: ');
+    expect(r.stdout).toContain(`@tensorflow/tfjs-node-gpu 4.22.0 at ${brokenDir}: failed to load: libtensorflow.so.2: cannot open shared object file: No such file or directory`);
+    expect(r.stdout).toContain(`${join(brokenDir, 'deps', 'lib')}: libtensorflow.so.2 MISSING, libtensorflow_framework.so.2 MISSING`);
+    expect(r.stdout).toContain('deps/lib lacks libtensorflow: reinstall the package');
+    expectFixes(r.stdout);
+  });
+});
