@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
@@ -153,7 +153,7 @@ describe('dcgan-sample (bin, tiny runs’ checkpoints)', () => {
     expect(r.stderr).toContain(detail);
   });
 
-  it('exits 1 naming the path for a missing path, a folder without a checkpoint, and a model that is not a generator', async () => {
+  it('exits 1 naming the path for a missing path, a folder without a checkpoint, a dangling latest.json, weights of another shape, and a model that is not a generator', async () => {
     const missing = join(dir, 'no-such-checkpoint');
     const m = await sample([missing]);
     expect(m.code).toBe(1);
@@ -165,6 +165,25 @@ describe('dcgan-sample (bin, tiny runs’ checkpoints)', () => {
     expect(o.code).toBe(1);
     expect(o.stderr).toContain(`error: ${out}: no checkpoint here`);
     expect(o.stderr).toContain(`run folders inside: ${basename(run)}`);
+
+    // a run folder whose latest.json names a checkpoint that is gone
+    const brokenRun = join(dir, 'broken-run', basename(run));
+    await mkdir(join(brokenRun, 'checkpoints'), { recursive: true });
+    await writeFile(join(brokenRun, 'checkpoints', 'latest.json'), '{"checkpoint":"epoch-009"}\n');
+    const b = await sample([brokenRun]);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toContain(`error: ${join(brokenRun, 'checkpoints', 'latest.json')}: names checkpoint ${join(brokenRun, 'checkpoints', 'epoch-009')}, which is missing`);
+
+    // an old-layout checkpoint whose meta describes another model than its weights
+    const other = join(dir, 'other-shape');
+    await cp(checkpoint, other, { recursive: true });
+    await rm(join(other, 'generator'), { recursive: true });
+    const manifest = JSON.parse(await readFile(join(other, 'checkpoint.json'), 'utf8')) as { meta: { model: { noiseDim: number } } };
+    manifest.meta.model.noiseDim = 5;
+    await writeFile(join(other, 'checkpoint.json'), JSON.stringify(manifest));
+    const s = await sample([other]);
+    expect(s.code).toBe(1);
+    expect(s.stderr).toContain(`error: ${join(other, 'checkpoint.json')}: its generator weights do not fit the model its meta describes`);
 
     const discriminator = join(checkpoint, 'discriminator', 'model.json');
     const d = await sample([discriminator]);
