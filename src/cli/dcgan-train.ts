@@ -30,6 +30,7 @@ interface CliOptions {
   out: string;
   backend: BackendPreference;
   widthMult: number;
+  threads?: number;
   size: number;
   stepsPerEpoch?: number;
   saveEvery: number;
@@ -57,6 +58,7 @@ const program = createProgram('dcgan-train', 'Train the reference DCGAN (DESIGN 
   .option('--independent-replicas', 'with --world > 1: each rank trains its own model on its slice (no gradient averaging)')
   .option('-o, --out <dir>', 'outputs go to <out>/<SaveName>/', TRAIN_DEFAULTS.out)
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend: auto picks tfjs-node-gpu › tfjs-node › wasm › cpu').choices(BACKEND_PREFERENCES).default(TRAIN_DEFAULTS.backend))
+  .option('--threads <n>', 'training threads on wasm/cpu: replicas on slices of each batch, same training as 1 thread (default: one per core on wasm/cpu, 1 on tensorflow)', parsePositive)
   .option('--width-mult <f>', 'factor on every hidden width (1 = the reference model; e.g. 0.125 for CPU runs)', positiveNumber, TRAIN_DEFAULTS.widthMult)
   .option('--size <n>', 'model image side, a power of two ≥ 8 (images are resized to it)', parsePositive, TRAIN_DEFAULTS.size)
   .option('--steps-per-epoch <n>', 'cap on steps per epoch (default: every batch of the epoch)', parsePositive)
@@ -139,6 +141,7 @@ Examples:
       backend: opts.backend,
       requireGpu: opts.requireGpu === true,
       widthMult: opts.widthMult,
+      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
       size: opts.size,
       ...(opts.stepsPerEpoch !== undefined ? { stepsPerEpoch: opts.stepsPerEpoch } : {}),
       saveEvery: opts.saveEvery,
@@ -148,7 +151,7 @@ Examples:
       signal: controller.signal,
       onStart: (s) => {
         process.stderr.write(
-          `backend: ${s.backend.description}${s.backend.gpu ? ' [GPU]' : ' [no GPU]'}\n` +
+          `backend: ${s.backend.description}${s.backend.gpu ? ' [GPU]' : ' [no GPU]'}, training on ${s.threads} thread${s.threads === 1 ? '' : 's'}\n` +
             (s.backend.gpuDiagnosis ? s.backend.gpuDiagnosis.lines.map((line) => `  ${line}\n`).join('') : '') +
             `data: ${s.location} (${s.mode}), ${s.records} records, ${s.stepsPerEpoch} steps per epoch\n` +
             `model: generator ${s.generatorParams.toLocaleString('en-US')} params, discriminator ${s.discriminatorParams.toLocaleString('en-US')} params\n` +

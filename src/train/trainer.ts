@@ -8,8 +8,10 @@ import { InvalidInputError, InvalidParameterError } from '../core/errors.js';
 import type { TensorBatch } from '../shards/tensor-batch.js';
 import { selectBackend, type BackendPreference, type SelectedBackend } from './backend.js';
 import { loadGan, saveGan, type CheckpointMeta } from './checkpoint.js';
-import { createOptimizers, ganStep, learningRateAt, setLearningRate, type GanStepResult } from './gan-step.js';
+import { createOptimizers, learningRateAt, setLearningRate, type GanStepResult } from './gan-step.js';
 import { buildDcgan, type Dcgan } from './model.js';
+import { createGanStepper } from './parallel/gan-stepper.js';
+import { resolveThreads } from './parallel/thread-count.js';
 import { writeAnimatedGif } from './outputs/gif.js';
 import { writeImageGrid } from './outputs/image-grid.js';
 import { lossRowsToResume, writeLossCsv, type LossRow } from './outputs/loss-log.js';
@@ -55,6 +57,12 @@ export interface TrainOptions {
   readonly backend?: BackendPreference;
   /** Fail with the GPU diagnosis (`GpuUnavailableError`) instead of training on a CPU. @default false */
   readonly requireGpu?: boolean;
+  /**
+   * Training threads on the wasm and cpu backends: replicas on slices of every batch, with
+   * synchronized BN and gradients summed before each Adam step (src/train/parallel). At most one per row of a batch.
+   * @default os.availableParallelism() on wasm and cpu, 1 on tensorflow
+   */
+  readonly threads?: number;
   /** Factor on every hidden width. @default 1 */
   readonly widthMult?: number;
   /** Model image side (images are resized to it when the data differs). @default 64 */
@@ -86,6 +94,8 @@ export { TRAIN_DEFAULTS } from './train-defaults.js';
 /** What {@link TrainOptions.onStart} is told. */
 export interface TrainStartInfo {
   readonly backend: SelectedBackend;
+  /** Threads that train (see {@link TrainOptions.threads}). */
+  readonly threads: number;
   readonly layout: RunLayout;
   readonly records: number;
   readonly stepsPerEpoch: number;
@@ -202,11 +212,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       log(`resuming from ${checkpoint} at epoch ${position.epoch + 1}, batch ${position.batch}`);
     } else log(`no checkpoint under ${layout.checkpointDir}: starting from the beginning`);
   }
+  const threads = resolveThreads(o.threads, backend.name, o.batchSize);
   await mkdir(layout.plotDir, { recursive: true });
   await writeLossCsv(layout.lossCsv, rows);
 
   o.onStart?.({
     backend,
+    threads,
     layout,
     records: stream.records,
     stepsPerEpoch,
@@ -220,12 +232,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   const save = async (name: string): Promise<void> => {
     const dir = join(layout.checkpointDir, name);
+    await stepper.sync();
     await saveGan(dir, models, optimizers, { ...position });
     await writeFileAtomic(layout.latestCheckpoint, `${JSON.stringify({ checkpoint: name })}\n`);
     checkpoint = dir;
     log(`checkpoint saved: ${dir}`);
   };
 
+  // after onStart and the resume: the replicas start from the main thread's (resumed) state
+  const stepper = await createGanStepper({ threads, backend: backend.name, models, optimizers, model: dcgan.options });
   let interrupted = false;
   try {
     for (let epoch = position.epoch; epoch < o.epochs && !interrupted; epoch++) {
@@ -248,7 +263,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const real = toModelInput(backend, next.value, o.size);
         let result: GanStepResult;
         try {
-          result = await ganStep(models, optimizers, { real, seed: o.seed, step: position.step });
+          result = await stepper.step(real, o.seed, position.step);
         } finally {
           real.dispose();
         }
@@ -277,6 +292,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const row: LossRow = { epoch, Real_P: position.sums[0] / n, Fake_P: position.sums[1] / n, Gen_loss: position.sums[2] / n, Dis_loss: position.sums[3] / n };
       rows.push(row);
       await writeLossCsv(layout.lossCsv, rows);
+      await stepper.sync();
       const grid = tf.tidy(() => dcgan.generator.predict(gridNoise) as import('@tensorflow/tfjs').Tensor4D);
       await writeImageGrid(layout.grid(epoch + 1), (await grid.data()) as Float32Array, grid.shape);
       grid.dispose();
@@ -289,6 +305,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
   } finally {
     await stream?.close();
+    await stepper.close();
     gridNoise.dispose();
   }
 
