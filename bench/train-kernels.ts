@@ -66,7 +66,9 @@ if (values.ab !== undefined) {
   if (values.baseline !== undefined) {
     const file = join(resolve(values.baseline), 'dist', 'src', 'train', 'wasm-kernels.js');
     const { WASM_TRAINING_KERNELS: theirs } = (await import(pathToFileURL(file).href)) as { WASM_TRAINING_KERNELS: Array<{ config: KernelConfig }> };
-    baseline = (name) => theirs.find((t) => t.config.kernelName === name)?.config;
+    // What that build runs: its own kernel, else the backend's.
+    const stockOf = baseline;
+    baseline = (name) => theirs.find((t) => t.config.kernelName === name)?.config ?? stockOf(name);
   }
   const stock = names.map((name) => {
     const kernel = baseline(name);

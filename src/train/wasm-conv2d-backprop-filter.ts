@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { backend_util, Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { patchRuns } from './patch-runs.js';
 import { addInto, copyRange, freeWasm, heapF32, matMulWasm, transposeWasm, DEFAULT_MAX_COLUMN_FLOATS, type ColumnBufferOptions } from './wasm-ops.js';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
@@ -91,36 +92,17 @@ function filterGradNhwc(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, inf
  * the smaller one (measured: 16×4096·4096×128 takes 20× longer than 128×4096·4096×16).
  */
 function im2colTransposed(backend: BackendWasm, x: TensorInfo, info: Conv2DInfo, first: number, images: number): TensorInfo {
-  const { inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const { top, left } = info.padInfo;
-  const rows = images * outHeight * outWidth;
-  const out = backend.makeOutput([1, filterHeight * filterWidth * inChannels, rows], 'float32');
+  const { inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
+  const out = backend.makeOutput([1, filterHeight * filterWidth * inChannels, images * outHeight * outWidth], 'float32');
   const src = heapF32(backend, x);
   const dst = heapF32(backend, out);
-  const xRow = inWidth * inChannels;
-  let d = 0;
-  for (let kh = 0; kh < filterHeight; kh++) {
-    for (let kw = 0; kw < filterWidth; kw++) {
-      // Output columns ox whose input column ox·s + kw − left lies inside the image: [oxLo, oxHi).
-      const oxLo = Math.min(outWidth, Math.max(0, Math.ceil((left - kw) / strideWidth)));
-      const oxHi = Math.max(oxLo, Math.min(outWidth, Math.ceil((inWidth + left - kw) / strideWidth)));
-      for (let ci = 0; ci < inChannels; ci++) {
-        for (let b = first; b < first + images; b++) {
-          for (let oy = 0; oy < outHeight; oy++, d += outWidth) {
-            const y = oy * strideHeight - top + kh;
-            if (y < 0 || y >= inHeight) {
-              dst.fill(0, d, d + outWidth);
-              continue;
-            }
-            if (oxLo > 0) dst.fill(0, d, d + oxLo);
-            let s = (b * inHeight + y) * xRow + (oxLo * strideWidth - left + kw) * inChannels + ci;
-            const step = strideWidth * inChannels;
-            for (let ox = oxLo; ox < oxHi; ox++, s += step) dst[d + ox] = src[s] as number;
-            if (oxHi < outWidth) dst.fill(0, d + oxHi, d + outWidth);
-          }
-        }
-      }
-    }
+  dst.fill(0); // padding; one memset is cheaper than filling the short runs of each row
+  const { runs, step } = patchRuns(info, first, images);
+  for (let r = 0; r < runs.length; r += 3) {
+    const column = runs[r] as number;
+    const count = runs[r + 2] as number;
+    let pixel = runs[r + 1] as number;
+    for (let i = 0; i < count; i++, pixel += step) dst[column + i] = src[pixel] as number;
   }
   return out;
 }
