@@ -20,6 +20,7 @@ export const HELP_PAGES: readonly (readonly string[])[] = [
   ['shard-server'],
   ['dcgan-train'],
   ['dcgan-sample'],
+  ['dcgan-eval'],
   ['shardstream-demo'],
 ];
 

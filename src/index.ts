@@ -17,3 +17,4 @@ export * from './client/index.js';
 export * from './datasets/index.js';
 export * from './server/index.js';
 export * from './train/sample/index.js';
+export * from './eval/index.js';

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type cliProgress from 'cli-progress';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../train/backend-preference.js';
+import { createProgressBar } from '../core/progress.js';
 import { TRAIN_DEFAULTS } from '../train/train-defaults.js';
 import type { StepInfo } from '../train/trainer.js';
 import { createProgram, parseCount, parseNumber, parsePositive, runCli, UsageError } from './run-cli.js';
@@ -37,6 +38,10 @@ interface CliOptions {
   resume?: boolean;
   format: 'tensor' | 'records';
   token?: string;
+  evalEvery?: number;
+  evalData?: string;
+  evalImages: number;
+  evalClassifierSteps?: number;
   requireGpu?: boolean;
   checkGpu?: boolean;
 }
@@ -66,6 +71,10 @@ const program = createProgram('dcgan-train', 'Train the reference DCGAN (DESIGN 
   .option('--resume', 'continue from the newest checkpoint of <out>/<SaveName>/')
   .addOption(new Option('--format <f>', 'what the shard-server sends: decoded tensors or the records').choices(['tensor', 'records']).default('tensor'))
   .addOption(new Option('--token <token>', 'bearer token of the shard-server').env('SHARDSTREAM_TOKEN'))
+  .option('--eval-every <n>', 'MNIST: score the digits of the samples every N epochs and after the last (logs/<SaveName>-eval.csv; see dcgan-eval)', parsePositive)
+  .option('--eval-data <dir>', 'MNIST shard-set folder for --eval-every (default: --data when it is a folder)')
+  .option('--eval-images <n>', 'images scored per --eval-every evaluation', parsePositive, 2000)
+  .option('--eval-classifier-steps <n>', 'training steps of the digit classifier of --eval-every (default 1200, as dcgan-eval)', parsePositive)
   .option('--require-gpu', 'fail, saying why, unless TensorFlow runs on a CUDA device (no CPU fallback)')
   .option('--check-gpu', 'print why @tensorflow/tfjs-node-gpu does or does not use a GPU (libraries, driver, fixes) and exit: 0 on a GPU, 1 otherwise')
   .addHelpText(
@@ -73,9 +82,10 @@ const program = createProgram('dcgan-train', 'Train the reference DCGAN (DESIGN 
     `
 Outputs (<out>/<SaveName>/, SaveName = <ImageType>-<bbox>, e.g. MNIST-False, img_celeba-True):
   logs/<SaveName>-loss.csv       epoch,Real_P,Fake_P,Gen_loss,Dis_loss (one row per epoch)
+  logs/<SaveName>-eval.csv       with --eval-every: the digit score of the scored epochs
   plot/<SaveName>/NNN.png        4×4 grid from 16 fixed noise vectors, every epoch
   plot/<SaveName>.gif            the grids as an animation (at the end)
-  plot/<SaveName>-loss.png, plot/<SaveName>-probability.png
+  plot/<SaveName>-loss.png, plot/<SaveName>-probability.png (and -eval.png with --eval-every)
   checkpoints/epoch-NNN/         weights and optimizer state (every --save-every epochs, at the end, on Ctrl-C)
     generator/, discriminator/   each net as a TensorFlow.js Layers model (model.json + weights; dcgan-sample draws from it)
 
@@ -121,7 +131,9 @@ Examples:
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
 
-    const [{ train }, { default: bars }] = await Promise.all([import('../train/trainer.js'), import('cli-progress')]);
+    const evalData = opts.evalData ?? (opts.evalEvery !== undefined && !/^https?:\/\//.test(data) ? data : undefined);
+    if (opts.evalEvery !== undefined && evalData === undefined) throw new UsageError('--eval-every needs --eval-data <dir>, the MNIST shard-set folder, when --data is a URL');
+    const [{ train }, { default: bars }, { formatClassifier, formatScore }] = await Promise.all([import('../train/trainer.js'), import('cli-progress'), import('../eval/score-text.js')]);
     const progress = createStepProgress(bars);
     const result = await train({
       data,
@@ -148,6 +160,19 @@ Examples:
       resume: opts.resume === true,
       format: opts.format,
       ...(opts.token !== undefined ? { token: opts.token } : {}),
+      ...(opts.evalEvery !== undefined && evalData !== undefined
+        ? {
+            eval: {
+              data: evalData,
+              every: opts.evalEvery,
+              images: opts.evalImages,
+              ...(opts.evalClassifierSteps !== undefined ? { classifier: { steps: opts.evalClassifierSteps } } : {}),
+              trainProgress: createProgressBar({ label: 'training the digit classifier', unit: 'steps' }),
+              onReady: ({ evaluator, csv }) => process.stderr.write(`${formatClassifier(evaluator.classifier)}\nreal test digits (the ceiling): ${formatScore(evaluator.real)}\nscores: ${csv}\n`),
+              onScore: (row, score) => process.stderr.write(`epoch ${row.epoch + 1} score: ${formatScore(score)}\n`),
+            },
+          }
+        : {}),
       signal: controller.signal,
       onStart: (s) => {
         process.stderr.write(

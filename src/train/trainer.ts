@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { openBatchStream, type BatchStream } from '../client/batches.js';
 import type { BatchesOptions, StreamFormat } from '../client/options.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
@@ -16,6 +16,7 @@ import { writeAnimatedGif } from './outputs/gif.js';
 import { writeImageGrid } from './outputs/image-grid.js';
 import { lossRowsToResume, writeLossCsv, type LossRow } from './outputs/loss-log.js';
 import { writeLossPlot, writeProbabilityPlot } from './outputs/plots.js';
+import { startEpochEval, type EpochEval, type EpochEvalOptions } from '../eval/epoch-eval.js';
 import { runLayout, saveNameFor, type RunLayout } from './run-layout.js';
 import { deriveSeed } from './seeds.js';
 import { TRAIN_DEFAULTS } from './train-defaults.js';
@@ -77,6 +78,8 @@ export interface TrainOptions {
   readonly format?: StreamFormat;
   /** @default process.env.SHARDSTREAM_TOKEN */
   readonly token?: string;
+  /** Score the generator's digits after epochs (MNIST: `logs/<SaveName>-eval.csv`, `plot/<SaveName>-eval.png`). @default none */
+  readonly eval?: EpochEvalOptions;
   /** Stop after the current step, save a checkpoint, and return (the data stream is closed, not aborted). */
   readonly signal?: AbortSignal;
   /** Called once the backend, data and model are ready. */
@@ -233,7 +236,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const save = async (name: string): Promise<void> => {
     const dir = join(layout.checkpointDir, name);
     await stepper.sync();
-    await saveGan(dir, models, optimizers, { ...position });
+    // where the data was, so that dcgan-eval finds the shard set of a checkpoint
+    await saveGan(dir, models, optimizers, { ...position, data: /^https?:\/\//.test(o.data) ? o.data : resolve(o.data), ...(o.eval ? { evalData: resolve(o.eval.data) } : {}) });
     await writeFileAtomic(layout.latestCheckpoint, `${JSON.stringify({ checkpoint: name })}\n`);
     checkpoint = dir;
     log(`checkpoint saved: ${dir}`);
@@ -242,7 +246,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // after onStart and the resume: the replicas start from the main thread's (resumed) state
   const stepper = await createGanStepper({ threads, backend: backend.name, models, optimizers, model: dcgan.options });
   let interrupted = false;
+  let epochEval: EpochEval | undefined;
   try {
+    if (o.eval) epochEval = await startEpochEval(backend, layout, o.size, position.epoch, o.eval);
     for (let epoch = position.epoch; epoch < o.epochs && !interrupted; epoch++) {
       setLearningRate(optimizers, learningRateAt(epoch, o.lr));
       const startBatch = epoch === position.epoch ? position.batch : 0;
@@ -298,6 +304,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       grid.dispose();
       position = { ...position, epoch: epoch + 1, batch: 0, sums: [0, 0, 0, 0], steps: 0 };
       o.onEpoch?.(row, { epochs: o.epochs, seconds: (performance.now() - epochStart) / 1000 });
+      await epochEval?.afterEpoch(epoch, dcgan.generator, epoch + 1 === o.epochs);
       if ((epoch + 1) % o.saveEvery === 0 || epoch + 1 === o.epochs || o.signal?.aborted) {
         await save(`epoch-${String(epoch + 1).padStart(3, '0')}`);
       }
@@ -307,9 +314,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await stream?.close();
     await stepper.close();
     gridNoise.dispose();
+    epochEval?.dispose();
   }
 
   if (!interrupted) await writeFinalOutputs(layout, rows);
+  if (!interrupted) await epochEval?.finish();
   const result = { layout, rows, epochsDone: position.epoch, checkpoint, interrupted, backend };
   disposeModels(dcgan, optimizers);
   return result;
