@@ -1,7 +1,7 @@
 /**
  * Several experiments from one data box: one shard-server (a separate process) feeding 1, 2 and
- * 4 concurrent trainers (each a separate process running train(), its own seed, a tiny model and
- * a fixed number of steps), for two shard sets served by that one server: MNIST stored raw
+ * 4 concurrent trainers (each a separate process running train() on one thread, its own seed, a
+ * tiny model and a fixed number of steps), for two shard sets served by that one server: MNIST stored raw
  * (mnist-convert) and a synthetic set stored as JPEG, which the server decodes for
  * `format=tensor`. Reported per row:
  *   - the server's CPU per image delivered (user + system from /proc/<pid>/stat over the run,
@@ -82,6 +82,8 @@ if (values.child !== undefined) {
     partitions: ['train'],
     out: values.out!,
     backend: 'wasm',
+    // one thread each, as the table was measured: the trainers are separate experiments sharing 2 cores
+    threads: 1,
     size: 16,
     widthMult: 1 / 8,
     noiseDim: 32,
