@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, Tensor } from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/train/backend.js';
+import { runKernelConfig } from '../helpers/run-kernel.js';
 import { tileWasmConfig } from '../../src/train/wasm-tile.js';
 
 /** Shapes and reps: BatchNormalization's gradient case, leading, trailing and middle reps, ones, a zero, rank 1 and 0. */
@@ -24,13 +25,7 @@ beforeAll(async () => {
   await selectBackend('wasm');
 });
 
-function run(kernel: KernelConfig, x: Tensor, reps: number[]): { shape: number[]; values: number[] } {
-  const out = kernel.kernelFunc({ inputs: { x }, backend: tf.backend(), attrs: { reps } as unknown as NamedAttrMap }) as TensorInfo;
-  const t = tf.engine().makeTensorFromTensorInfo(out);
-  const result = { shape: t.shape, values: Array.from(t.dataSync()) };
-  t.dispose();
-  return result;
-}
+const run = (kernel: KernelConfig, x: Tensor, reps: number[]): ReturnType<typeof runKernelConfig> => runKernelConfig(kernel, { x }, { reps });
 
 describe('wasm Tile (replacement)', () => {
   it('is the registered kernel', () => {
