@@ -45,6 +45,8 @@ export interface DigitEvaluator {
   readonly images: number;
   /** Score a generator (noise `[n, noiseDim]` → `[n, size, size, 1]`) on the seeded noise of {@link DigitEvaluatorOptions.seed}. */
   scoreGenerator(generator: tf.LayersModel, progress?: ProgressSink): Promise<DigitScore>;
+  /** Score any images at the evaluator's size, `[n, size, size, 1]` in [-1, 1]. */
+  scoreSource(source: ImageSource, progress?: ProgressSink): Promise<DigitScore>;
   /** Score uniform noise images in [-1, 1] (the floor). */
   scoreNoise(progress?: ProgressSink): Promise<DigitScore>;
   /** Frees the classifier. */
@@ -77,13 +79,14 @@ export async function createDigitEvaluator(backend: SelectedBackend, options: Di
   const reference: FeatureStats = featureStats(referenceOutputs.features, FEATURE_DIMS);
   const real = scoreOutputs(await classifyAll(backend, model, digitSource(backend, test, 0, realCount, options.size), options.scoreProgress), reference);
   const tfjs = backend.tf;
+  const scoreSource = (source: ImageSource, progress?: ProgressSink): Promise<DigitScore> => scoreImages(backend, model, source, reference, progress);
   return {
     classifier,
     real,
     images,
-    scoreGenerator: (generator, progress) => scoreImages(backend, model, generatorSource(backend, generator, images, seed, options.size), reference, progress),
-    scoreNoise: (progress) =>
-      scoreImages(backend, model, { count: images, batch: (start, n) => tfjs.randomUniform([n, options.size, options.size, 1], -1, 1, 'float32', deriveSeed(seed, 0x4e015e, start)) }, reference, progress),
+    scoreSource,
+    scoreGenerator: (generator, progress) => scoreSource(generatorSource(backend, generator, images, seed, options.size), progress),
+    scoreNoise: (progress) => scoreSource({ count: images, batch: (start, n) => tfjs.randomUniform([n, options.size, options.size, 1], -1, 1, 'float32', deriveSeed(seed, 0x4e015e, start)) }, progress),
     dispose: () => model.dispose(),
   };
 }
