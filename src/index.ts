@@ -12,6 +12,7 @@ export * from './shards/shuffle.js';
 export * from './shards/record-table.js';
 export * from './shards/tensor-batch.js';
 export * from './shards/record-image.js';
+export { STREAM_FORMATS, STREAM_HEADERS, STREAM_PARAMS, STREAM_PATH, streamUrl, type StreamFormat, type StreamQuery } from './shards/stream-protocol.js';
 export { verifyShardSet, type VerifyShardSetOptions, type ShardSetVerification } from './shards/verify-shard-set.js';
 export * from './client/index.js';
 export * from './datasets/index.js';

@@ -1,30 +1,7 @@
 import { ApiError, invalidParameter } from './api-error.js';
 import type { Catalog, Dataset } from './catalog.js';
 import { booleanParam, choiceParam, datasetParam, integerParam, singleValues, type Query } from './query.js';
-
-/** Formats of a stream body. */
-export const STREAM_FORMATS = ['records', 'tensor'] as const;
-/** A stream body format. */
-export type StreamFormat = (typeof STREAM_FORMATS)[number];
-
-/** Largest seed and epoch (they are unsigned 32-bit, DESIGN §4). */
-export const MAX_U32 = 0xffffffff;
-/** Largest `world`. */
-export const MAX_WORLD = 65536;
-
-/** The query parameters of `GET /v1/stream`, with defaults (docs/server.md has the same table). */
-export const STREAM_PARAMS = [
-  { name: 'dataset', default: 'the only dataset', what: 'dataset name (required when the server has several)' },
-  { name: 'partitions', default: 'all, in manifest order', what: 'comma-separated partitions; their order sets the global record numbering' },
-  { name: 'batch_size', default: 'required', what: 'records per batch per trainer, 1 to the server limit (4096)' },
-  { name: 'seed', default: '0', what: 'shuffle seed, 0 to 4294967295' },
-  { name: 'epoch', default: '0', what: 'epoch, 0 to 4294967295' },
-  { name: 'rank', default: '0', what: 'this trainer, 0 to world − 1' },
-  { name: 'world', default: '1', what: `number of trainers, 1 to ${MAX_WORLD}` },
-  { name: 'start_batch', default: '0', what: 'first batch sent, 0 to the batches per epoch' },
-  { name: 'drop_remainder', default: 'true', what: 'drop the incomplete last global batch (true/false/1/0)' },
-  { name: 'format', default: 'records', what: '`records` or `tensor`' },
-] as const;
+import { STREAM_FORMATS, STREAM_PARAMS, streamParam, type StreamFormat } from '../shards/stream-protocol.js';
 
 /** A validated stream request (start_batch is checked against the batch count later). */
 export interface StreamRequest {
@@ -57,14 +34,15 @@ export function parseStreamParams(query: Query, catalog: Catalog, maxBatchSize: 
     }
     if (new Set(partitions).size !== partitions.length) throw invalidParameter('partitions', 'a list without repeated partitions', rawParts);
   }
-  const batchSize = integerParam(values, 'batch_size', 1, maxBatchSize);
-  const seed = integerParam(values, 'seed', 0, MAX_U32, 0);
-  const epoch = integerParam(values, 'epoch', 0, MAX_U32, 0);
-  const world = integerParam(values, 'world', 1, MAX_WORLD, 1);
-  const rank = integerParam(values, 'rank', 0, world - 1, 0);
-  const startBatch = integerParam(values, 'start_batch', 0, Number.MAX_SAFE_INTEGER, 0);
-  const dropRemainder = booleanParam(values, 'drop_remainder', true);
-  const format = choiceParam(values, 'format', STREAM_FORMATS, 'records');
+  const batchSize = integer(values, 'batch_size', maxBatchSize);
+  const seed = integer(values, 'seed');
+  const epoch = integer(values, 'epoch');
+  const world = integer(values, 'world');
+  const rank = integer(values, 'rank', world - 1);
+  // Checked against the batches per epoch once the partitions' records are counted.
+  const startBatch = integer(values, 'start_batch', Number.MAX_SAFE_INTEGER);
+  const dropRemainder = booleanParam(values, 'drop_remainder', streamParam('drop_remainder').default);
+  const format = choiceParam(values, 'format', STREAM_FORMATS, streamParam('format').default);
   if (format === 'tensor') {
     const { height, width } = dataset.manifest.image;
     if (height === null || width === null) {
@@ -72,4 +50,12 @@ export function parseStreamParams(query: Query, catalog: Catalog, maxBatchSize: 
     }
   }
   return { dataset, partitions, batchSize, seed, epoch, rank, world, startBatch, dropRemainder, format };
+}
+
+type IntegerParamName = Extract<(typeof STREAM_PARAMS)[number], { type: 'integer' }>['name'];
+
+/** An integer parameter with the protocol's bounds and default; `max` bounds those the request bounds. */
+function integer(values: Map<string, string>, name: IntegerParamName, max?: number): number {
+  const p = streamParam(name);
+  return integerParam(values, name, p.min, p.max ?? max ?? Number.MAX_SAFE_INTEGER, p.default ?? undefined);
 }

@@ -5,7 +5,7 @@ import type { Dataset } from './catalog.js';
 import { abortError, type Limiter } from './limiter.js';
 import type { LruCache } from './lru.js';
 import type { RecordReader } from './record-reader.js';
-import type { StreamFormat } from './stream-params.js';
+import type { StreamFormat } from '../shards/stream-protocol.js';
 import { decodeRecordsPixels, type StreamImage } from './tensor-decode.js';
 import { TensorRecord } from './tensor-record.js';
 

@@ -4,7 +4,8 @@ import { batchesPerEpoch } from '../shards/shuffle.js';
 import type { Catalog } from './catalog.js';
 import type { Query } from './query.js';
 import { BATCH_SENT } from './routes/stream.js';
-import { parseStreamParams, type StreamFormat } from './stream-params.js';
+import type { StreamFormat } from '../shards/stream-protocol.js';
+import { parseStreamParams } from './stream-params.js';
 
 /** Seconds over which a stream's images/s is measured. @default 3 */
 const RATE_WINDOW_MS = 3000;

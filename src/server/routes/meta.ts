@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { STREAM_HEADERS } from '../../shards/stream-protocol.js';
 import { METRICS_CONTENT_TYPE } from '../metrics.js';
 import type { ServerContext } from '../context.js';
 import { datasetParam, singleValues, type Query } from '../query.js';
@@ -33,7 +34,7 @@ export function registerMetaRoutes(app: FastifyInstance, ctx: ServerContext): vo
     url: '/v1/manifest',
     handler: async (request, reply) => {
       const ds = datasetParam(singleValues(request.query as Query, ['dataset']), ctx.catalog);
-      reply.header('x-shardstream-manifest-sha256', ds.manifestSha256);
+      reply.header(STREAM_HEADERS.fingerprint, ds.manifestSha256);
       return sendFile(request, reply, ds.manifestFile, ctx.limits.maxRanges);
     },
   });

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { CorruptRecordError, InvalidInputError } from '../../core/errors.js';
 import { batchesPerEpoch } from '../../shards/shuffle.js';
+import { STREAM_HEADERS, STREAM_PATH } from '../../shards/stream-protocol.js';
 import { ApiError, invalidParameter } from '../api-error.js';
 import type { ActiveStream, ServerContext } from '../context.js';
 import { BufferPool } from '../buffer-pool.js';
@@ -25,7 +26,7 @@ function isDataError(error: unknown): boolean {
 export function registerStreamRoute(app: FastifyInstance, ctx: ServerContext): void {
   const { limits, metrics } = ctx;
 
-  app.get('/v1/stream', async (request, reply) => {
+  app.get(STREAM_PATH, async (request, reply) => {
     const req = parseStreamParams(request.query as Query, ctx.catalog, limits.maxBatchSize);
     if (ctx.isClosing()) throw new ApiError('ERR_SHUTTING_DOWN', 'The server is shutting down', { headers: { 'retry-after': String(limits.retryAfterSeconds) } });
     if (ctx.streams.size >= limits.maxStreams) {
@@ -116,17 +117,17 @@ export function registerStreamRoute(app: FastifyInstance, ctx: ServerContext): v
     const headers: Record<string, string> = {
       'content-type': 'application/octet-stream',
       'cache-control': 'no-store',
-      'x-shardstream-dataset': req.dataset.name,
-      'x-shardstream-partitions': req.partitions.join(','),
-      'x-shardstream-format': req.format,
-      'x-shardstream-records': String(plan.table.records),
+      [STREAM_HEADERS.dataset]: req.dataset.name,
+      [STREAM_HEADERS.partitions]: req.partitions.join(','),
+      [STREAM_HEADERS.format]: req.format,
+      [STREAM_HEADERS.records]: String(plan.table.records),
       // What a complete body holds: with the chunked end, how a client tells it from a cut one.
-      'x-shardstream-body-records': String(bodyRecords(plan)),
-      'x-shardstream-batches': String(plan.batches),
-      'x-shardstream-start-batch': String(plan.startBatch),
-      'x-shardstream-manifest-sha256': req.dataset.manifestSha256,
+      [STREAM_HEADERS.bodyRecords]: String(bodyRecords(plan)),
+      [STREAM_HEADERS.batches]: String(plan.batches),
+      [STREAM_HEADERS.startBatch]: String(plan.startBatch),
+      [STREAM_HEADERS.fingerprint]: req.dataset.manifestSha256,
     };
-    if (req.format === 'tensor') headers['x-shardstream-image-shape'] = `${image.height},${image.width},${image.channels}`;
+    if (req.format === 'tensor') headers[STREAM_HEADERS.imageShape] = `${image.height},${image.width},${image.channels}`;
     // From here the response is written directly (one chunk per batch, waiting for 'drain');
     // fastify's hooks and error handler are done with it.
     reply.hijack();

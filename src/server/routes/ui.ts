@@ -8,7 +8,7 @@ import { ApiError, invalidParameter } from '../api-error.js';
 import type { Dataset } from '../catalog.js';
 import type { ServerContext } from '../context.js';
 import { datasetParam, integerParam, singleValues, type Query } from '../query.js';
-import { MAX_U32 } from '../stream-params.js';
+import { MAX_U32 } from '../../shards/stream-protocol.js';
 import { StreamRegistry } from '../stream-registry.js';
 import { loadUiPage } from '../ui-page.js';
 
