@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { STREAM_HEADERS } from '../../shards/stream-protocol.js';
-import { METRICS_CONTENT_TYPE } from '../metrics.js';
+import { METRICS_CONTENT_TYPE } from '../../core/metrics.js';
 import type { ServerContext } from '../context.js';
-import { datasetParam, singleValues, type Query } from '../query.js';
+import { datasetParam, singleValues, type Query } from '../http/query.js';
 import { sendFile } from './files.js';
 
 /** `/healthz`, `/metrics`, `/v1/datasets` and `/v1/manifest`. */

@@ -6,14 +6,12 @@ import { CorruptRecordError, InvalidInputError } from '../../core/errors.js';
 import { batchesPerEpoch } from '../../shards/shuffle.js';
 import { STREAM_HEADERS, STREAM_PATH } from '../../shards/stream-protocol.js';
 import { ApiError, invalidParameter } from '../api-error.js';
-import type { ActiveStream, ServerContext } from '../context.js';
-import { BufferPool } from '../buffer-pool.js';
-import type { Query } from '../query.js';
-import { batchChunks, bodyRecords, buildBatch, type BatchChunk, type PipelineContext, type StreamPlan } from '../stream-pipeline.js';
-import { parseStreamParams } from '../stream-params.js';
-
-/** Emitted on a stream's response (with the batch's record count) each time a batch is handed to the socket. */
-export const BATCH_SENT = 'shardstream:batch';
+import type { ServerContext } from '../context.js';
+import { BufferPool } from '../stream/buffer-pool.js';
+import type { Query } from '../http/query.js';
+import { batchChunks, bodyRecords, buildBatch, type BatchChunk, type PipelineContext, type StreamPlan } from '../stream/pipeline.js';
+import { parseStreamParams } from '../stream/params.js';
+import type { TrackedStream } from '../stream/tracker.js';
 
 /** Why a stream ended early, for the metric and the log. */
 type EndReason = 'client_gone' | 'stalled' | 'bad_data' | 'internal' | 'server_closing';
@@ -40,20 +38,16 @@ export function registerStreamRoute(app: FastifyInstance, ctx: ServerContext): v
     const abort = new AbortController();
     const state: { reason?: EndReason } = {};
     const res = reply.raw;
-    const stream: ActiveStream = {
-      cut: () => {
-        state.reason ??= 'server_closing';
-        res.destroy();
-      },
-    };
-    ctx.streams.add(stream);
+    const tracked = ctx.streams.track(req, request.raw.socket.remoteAddress ?? '-', res, () => {
+      state.reason ??= 'server_closing';
+      res.destroy();
+    });
     metrics.streamsActive.inc();
     const socket = request.raw.socket;
     const onTimeout = (): void => void (state.reason ??= 'stalled');
     socket.once('timeout', onTimeout);
     res.once('close', () => {
       socket.removeListener('timeout', onTimeout);
-      ctx.streams.delete(stream);
       metrics.streamsActive.dec();
       if (!res.writableFinished) {
         state.reason ??= 'client_gone';
@@ -132,7 +126,7 @@ export function registerStreamRoute(app: FastifyInstance, ctx: ServerContext): v
     // fastify's hooks and error handler are done with it.
     reply.hijack();
     res.writeHead(200, headers);
-    void writeBatches(res, counted(plan, pipeline, first, state), pipeline.pool);
+    void writeBatches(res, counted(plan, pipeline, first, state), pipeline.pool, tracked);
     return reply;
   });
 
@@ -158,12 +152,12 @@ export function registerStreamRoute(app: FastifyInstance, ctx: ServerContext): v
 const CRLF = Buffer.from('\r\n', 'latin1');
 
 /**
- * Write each batch as one HTTP chunk (emitting {@link BATCH_SENT} on the response), then wait
+ * Write each batch as one HTTP chunk (telling `tracked` of it), then wait
  * for 'drain' when the socket is full: a client that reads slowly stops the pipeline, which
  * prepares at most its read-ahead. A failure cuts the response (the chunked body never ends, so
  * the client sees it).
  */
-async function writeBatches(res: ServerResponse, body: AsyncGenerator<BatchChunk>, pool: BufferPool): Promise<void> {
+async function writeBatches(res: ServerResponse, body: AsyncGenerator<BatchChunk>, pool: BufferPool, tracked: TrackedStream): Promise<void> {
   try {
     // A response to a pipelined request gets the socket once the responses before it are done.
     if (!res.socket) await firstEvent([res, 'socket'], [res, 'close']);
@@ -176,7 +170,7 @@ async function writeBatches(res: ServerResponse, body: AsyncGenerator<BatchChunk
         break;
       }
       const ok = writeChunk(res.socket, res.chunkedEncoding, chunk, pool);
-      res.emit(BATCH_SENT, chunk.records);
+      tracked.batchSent(chunk.records);
       if (!ok && !res.destroyed) await firstEvent([res.socket, 'drain'], [res, 'close']);
     }
     // Only a body with every batch gets its end (the last chunk, or a clean close for HTTP/1.0).

@@ -2,15 +2,15 @@ import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createShardServer, type ShardServer } from '../../src/server/index.js';
-import { sharpDecode } from '../../src/shards/record-image.js';
-import { decodeTensorBatch } from '../../src/shards/tensor-batch.js';
-import { maskedCrc32c } from '../../src/tfrecord/crc32c.js';
-import { decodeExample, getBytes, getInt } from '../../src/tfrecord/example.js';
-import { readAllRecords } from '../../src/tfrecord/reader.js';
-import { FOOTER_BYTES, HEADER_BYTES } from '../../src/tfrecord/framing.js';
-import { noisyPixels, writeShardSet, type SyntheticShardSet } from '../helpers/shard-set.js';
-import { fetchStream, recordsOf } from './stream-helpers.js';
+import { createShardServer, type ShardServer } from '../../../src/server/index.js';
+import { sharpDecode } from '../../../src/shards/record-image.js';
+import { decodeTensorBatch } from '../../../src/shards/tensor-batch.js';
+import { maskedCrc32c } from '../../../src/tfrecord/crc32c.js';
+import { decodeExample, getBytes, getInt } from '../../../src/tfrecord/example.js';
+import { readAllRecords } from '../../../src/tfrecord/reader.js';
+import { FOOTER_BYTES, HEADER_BYTES } from '../../../src/tfrecord/framing.js';
+import { noisyPixels, writeShardSet, type SyntheticShardSet } from '../../helpers/shard-set.js';
+import { fetchStream, recordsOf } from '../stream-helpers.js';
 
 /** Damage the JPEG entropy data of record `id` (two bytes mid-image) and fix its data CRC, so only the image is wrong. */
 async function damageImage(set: SyntheticShardSet, id: number): Promise<void> {

@@ -2,8 +2,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { recordAnswered } from './access-log.js';
-import { ApiError } from './api-error.js';
-import type { ServerMetrics } from './server-metrics.js';
+import { ApiError } from '../api-error.js';
+import type { ServerMetrics } from '../server-metrics.js';
 
 /** Methods the server answers, for the `Allow` header of a 405. */
 const ALLOWED_METHODS = 'GET, HEAD';

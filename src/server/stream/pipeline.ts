@@ -1,11 +1,11 @@
-import type { RecordTable } from '../shards/record-table.js';
-import { batchPositions, batchRecordIds, type BatchPlanOptions } from '../shards/shuffle.js';
+import type { RecordTable } from '../../shards/record-table.js';
+import { batchPositions, batchRecordIds, type BatchPlanOptions } from '../../shards/shuffle.js';
 import type { BufferPool } from './buffer-pool.js';
-import type { Dataset } from './catalog.js';
-import { abortError, type Limiter } from './limiter.js';
-import type { LruCache } from './lru.js';
-import type { RecordReader } from './record-reader.js';
-import type { StreamFormat } from '../shards/stream-protocol.js';
+import type { Dataset } from '../catalog.js';
+import { abortError, type Limiter } from '../../core/limiter.js';
+import type { LruCache } from '../../core/lru.js';
+import type { RecordReader } from '../cache/record-reader.js';
+import type { StreamFormat } from '../../shards/stream-protocol.js';
 import { decodeRecordsPixels, type StreamImage } from './tensor-decode.js';
 import { TensorRecord } from './tensor-record.js';
 

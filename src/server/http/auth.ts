@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ApiError } from './api-error.js';
+import { ApiError } from '../api-error.js';
 
 /** `WWW-Authenticate` challenge of a 401. */
 export const AUTH_REALM = 'Bearer realm="shardstream"';

@@ -1,10 +1,10 @@
 import { readFile, truncate } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CorruptRecordError } from '../../src/core/errors.js';
-import { Catalog } from '../../src/server/catalog.js';
-import { RecordReader, type RecordReaderOptions } from '../../src/server/record-reader.js';
-import { permutation } from '../../src/shards/shuffle.js';
-import { writeShardSet, type SyntheticShardSet } from '../helpers/shard-set.js';
+import { CorruptRecordError } from '../../../src/core/errors.js';
+import { Catalog } from '../../../src/server/catalog.js';
+import { RecordReader, type RecordReaderOptions } from '../../../src/server/cache/record-reader.js';
+import { permutation } from '../../../src/shards/shuffle.js';
+import { writeShardSet, type SyntheticShardSet } from '../../helpers/shard-set.js';
 
 /** Counters that add up what they are told. */
 function counters(): RecordReaderOptions['metrics'] & { readonly totals: { hits: number; misses: number; diskBytes: number } } {

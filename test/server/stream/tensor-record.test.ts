@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { crc32cCombine, crc32cCombineTable, crc32cShiftTable } from '../../src/server/crc-combine.js';
-import { TensorRecord } from '../../src/server/tensor-record.js';
-import { encodeTensorBatch } from '../../src/shards/tensor-batch.js';
-import { crc32c } from '../../src/tfrecord/crc32c.js';
-import { encodeRecord } from '../../src/tfrecord/framing.js';
+import { crc32cCombine, crc32cCombineTable, crc32cShiftTable } from '../../../src/tfrecord/crc-combine.js';
+import { TensorRecord } from '../../../src/server/stream/tensor-record.js';
+import { encodeTensorBatch } from '../../../src/shards/tensor-batch.js';
+import { crc32c } from '../../../src/tfrecord/crc32c.js';
+import { encodeRecord } from '../../../src/tfrecord/framing.js';
 
 describe('CRC-32C combination', () => {
   it('crc(A‖B) from crc(A), crc(B) and |B|, for many lengths', () => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { redactTarget } from './redact.js';
-import type { ServerMetrics } from './server-metrics.js';
+import type { ServerMetrics } from '../server-metrics.js';
 
 /** A request path as logged: secrets redacted (see redact.ts), bytes outside printable ASCII (and `"`) percent-encoded. */
 export function loggablePath(url: string): string {

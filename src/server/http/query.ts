@@ -1,5 +1,5 @@
-import { ApiError, invalidParameter } from './api-error.js';
-import type { Catalog, Dataset } from './catalog.js';
+import { ApiError, invalidParameter } from '../api-error.js';
+import type { Catalog, Dataset } from '../catalog.js';
 
 /** A parsed query string as fastify gives it (a repeated name becomes an array). */
 export type Query = Readonly<Record<string, string | readonly string[] | undefined>>;

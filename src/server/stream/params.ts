@@ -1,7 +1,7 @@
-import { ApiError, invalidParameter } from './api-error.js';
-import type { Catalog, Dataset } from './catalog.js';
-import { booleanParam, choiceParam, datasetParam, integerParam, singleValues, type Query } from './query.js';
-import { STREAM_FORMATS, STREAM_PARAMS, streamParam, type StreamFormat } from '../shards/stream-protocol.js';
+import { ApiError, invalidParameter } from '../api-error.js';
+import type { Catalog, Dataset } from '../catalog.js';
+import { booleanParam, choiceParam, datasetParam, integerParam, singleValues, type Query } from '../http/query.js';
+import { STREAM_FORMATS, STREAM_PARAMS, streamParam, type StreamFormat } from '../../shards/stream-protocol.js';
 
 /** A validated stream request (start_batch is checked against the batch count later). */
 export interface StreamRequest {

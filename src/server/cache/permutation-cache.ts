@@ -1,5 +1,5 @@
-import { permutation } from '../shards/shuffle.js';
-import { LruCache } from './lru.js';
+import { permutation } from '../../shards/shuffle.js';
+import { LruCache } from '../../core/lru.js';
 
 /**
  * Epoch permutations (DESIGN §4) kept for reuse: the ranks of one job ask for the same

@@ -1,6 +1,6 @@
-import { CorruptRecordError } from '../core/errors.js';
-import { parseRecordAt } from '../tfrecord/framing.js';
-import type { ShardFile } from './catalog.js';
+import { CorruptRecordError } from '../../core/errors.js';
+import { parseRecordAt } from '../../tfrecord/framing.js';
+import type { ShardFile } from '../catalog.js';
 
 const UNCHECKED = 0;
 const GOOD = 1;

@@ -1,11 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import type { FastifyInstance } from 'fastify';
-import { batchesPerEpoch } from '../shards/shuffle.js';
-import type { Catalog } from './catalog.js';
-import type { Query } from './query.js';
-import { BATCH_SENT } from './routes/stream.js';
-import type { StreamFormat } from '../shards/stream-protocol.js';
-import { parseStreamParams } from './stream-params.js';
+import { batchesPerEpoch } from '../../shards/shuffle.js';
+import type { StreamFormat } from '../../shards/stream-protocol.js';
+import type { StreamRequest } from './params.js';
 
 /** Seconds over which a stream's images/s is measured. @default 3 */
 const RATE_WINDOW_MS = 3000;
@@ -46,6 +42,7 @@ export interface StreamsSnapshot {
 interface Tracked {
   readonly info: Omit<OpenStreamInfo, 'batch' | 'images_sent' | 'images_per_second' | 'seconds_open'>;
   readonly res: ServerResponse;
+  readonly cut: () => void;
   readonly startBatch: number;
   readonly started: number;
   sent: number;
@@ -78,13 +75,18 @@ class RateMeter {
   }
 }
 
+/** A stream the tracker holds, from its slot until its response closes. */
+export interface TrackedStream {
+  /** A batch of `records` records was handed to the socket. */
+  batchSent(records: number): void;
+}
+
 /**
- * What `/v1/stream` is sending now, watched from the outside: a request hook notes each stream's
- * parameters (parsed with the route's own parser) and counts its batches as the stream route
- * announces them ({@link BATCH_SENT}, with each batch's record count). Streams leave when their
- * response closes.
+ * The streams `/v1/stream` is sending: the route opens one when it grants a slot (the count
+ * is the server's cap), tells it of each batch sent, and the stream leaves when its response
+ * closes. The server cuts them all when it closes; the UI lists them.
  */
-export class StreamRegistry {
+export class StreamTracker {
   private readonly open = new Map<number, Tracked>();
   private nextId = 1;
   private started = 0;
@@ -93,36 +95,27 @@ export class StreamRegistry {
   /** Images of all streams, closed ones included. */
   private readonly rate: RateMeter;
 
-  constructor(
-    private readonly catalog: Catalog,
-    private readonly maxBatchSize: number,
-    private readonly now: () => number = () => performance.now(),
-  ) {
+  constructor(private readonly now: () => number = () => performance.now()) {
     this.rate = new RateMeter(now());
   }
 
-  /** Watch the streams of `app` (call before it listens). A stream is listed from its valid request to its response's close. */
-  install(app: FastifyInstance): void {
-    app.addHook('onRequest', (request, reply, done) => {
-      if (request.routeOptions.url === '/v1/stream' && request.method === 'GET') this.watch(request.query as Query, request.raw.socket.remoteAddress ?? '-', reply.raw);
-      done();
-    });
+  /** Streams holding a slot now. */
+  get size(): number {
+    return this.open.size;
   }
 
-  private watch(query: Query, client: string, res: ServerResponse): void {
-    let req;
-    try {
-      req = parseStreamParams(query, this.catalog, this.maxBatchSize);
-    } catch {
-      return; // the route answers 400
-    }
+  /**
+   * Track the stream of `req`, answered on `res`, until `res` closes; `cut` ends it when the
+   * server closes. A stream preparing its first batch (reads, decodes) is listed at 0 batches.
+   */
+  track(req: StreamRequest, client: string, res: ServerResponse, cut: () => void): TrackedStream {
     const records = req.dataset.manifest.partitions.filter((p) => req.partitions.includes(p.name)).reduce((n, p) => n + p.records, 0);
     const plan = { records, batchSize: req.batchSize, world: req.world, rank: req.rank, dropRemainder: req.dropRemainder };
     const id = this.nextId++;
-    // Open from here: a stream preparing its first batch (reads, decodes) is shown at 0 batches.
     const tracked: Tracked = {
       info: { id, client, dataset: req.dataset.name, partitions: req.partitions, format: req.format, epoch: req.epoch, rank: req.rank, world: req.world, batch_size: req.batchSize, batches: batchesPerEpoch(plan) },
       res,
+      cut,
       startBatch: req.startBatch,
       started: this.now(),
       sent: 0,
@@ -130,12 +123,13 @@ export class StreamRegistry {
       rate: new RateMeter(this.now()),
     };
     this.open.set(id, tracked);
-    const onBatch = (records: number): void => this.countBatch(tracked, records);
-    res.on(BATCH_SENT, onBatch);
-    res.once('close', () => {
-      res.off(BATCH_SENT, onBatch);
-      this.open.delete(id);
-    });
+    res.once('close', () => this.open.delete(id));
+    return { batchSent: (n) => this.countBatch(tracked, n) };
+  }
+
+  /** End every stream (the server is closing). */
+  cutAll(): void {
+    for (const s of [...this.open.values()]) s.cut();
   }
 
   private countBatch(s: Tracked, n: number): void {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
-import { packageRoot } from '../core/package-root.js';
+import { packageRoot } from '../../core/package-root.js';
 
 /** The UI's folder in the package: plain HTML, CSS and JS, read at run time (tsc copies no such files to dist/). */
 export const UI_DIR = join('src', 'server', 'ui');

@@ -1,8 +1,8 @@
-import type { CorruptRecordError } from '../core/errors.js';
-import { coalesceReads, type RecordTable } from '../shards/record-table.js';
-import { ChunkChecker, sharedBuffer } from '../tfrecord/chunk-checker.js';
-import type { Dataset, ShardFile } from './catalog.js';
-import { LruCache } from './lru.js';
+import type { CorruptRecordError } from '../../core/errors.js';
+import { coalesceReads, type RecordTable } from '../../shards/record-table.js';
+import { ChunkChecker, sharedBuffer } from '../../tfrecord/chunk-checker.js';
+import type { Dataset, ShardFile } from '../catalog.js';
+import { LruCache } from '../../core/lru.js';
 import { lowerBound, RecordRun } from './record-run.js';
 
 /** Counters the reader reports to. */
