@@ -6,7 +6,7 @@ export * from './tfrecord/reader.js';
 export * from './tfrecord/record-index.js';
 export * from './tfrecord/indexed-reader.js';
 export * from './tfrecord/writer.js';
-export * from './tfrecord/example.js';
+export * from './tfrecord/example/index.js';
 export * from './shards/manifest.js';
 export * from './shards/shuffle.js';
 export * from './shards/record-table.js';

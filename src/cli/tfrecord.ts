@@ -28,7 +28,7 @@ program
   .addOption(compressionOption())
   .option('--no-verify', 'skip CRC checks')
   .action(async (files: string[], opts: { limit?: number; compression: Compression; verify: boolean }) => {
-    const [{ readRecords }, { exampleToJson }] = await Promise.all([import('../tfrecord/reader.js'), import('../tfrecord/example.js')]);
+    const [{ readRecords }, { exampleToJson }] = await Promise.all([import('../tfrecord/reader.js'), import('../tfrecord/example/json.js')]);
     let left = opts.limit ?? Infinity;
     for (const file of files) {
       if (left <= 0) break;

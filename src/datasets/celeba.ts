@@ -4,7 +4,7 @@ import { InvalidParameterError } from '../core/errors.js';
 import { packageVersion } from '../core/package-root.js';
 import type { ProgressSink } from '../core/progress.js';
 import { FORMAT_VERSION, type Manifest } from '../shards/manifest.js';
-import { encodeExample } from '../tfrecord/example.js';
+import { encodeExample } from '../tfrecord/example/index.js';
 import { CelebaFeatures, CELEBA_IMAGE_TYPES, CELEBA_LAYOUTS, SEED_TABLES, seedBox, type CelebaImageType, type CelebaLayout } from './celeba-features.js';
 import { annotationRow, CELEBA_ANNOTATIONS, CELEBA_PARTITIONS, loadCelebaIndex, type AnnotationName, type CelebaIndex, type CelebaPartition } from './celeba-index.js';
 import { codecVersions, IMAGE_ENCODINGS, transformImage, zeroAreaReason, type BBox, type ImageEncoding } from './image-transform.js';

@@ -3,7 +3,7 @@ import { InvalidParameterError } from '../core/errors.js';
 import { packageVersion } from '../core/package-root.js';
 import type { ProgressSink } from '../core/progress.js';
 import { FORMAT_VERSION, type FeatureSpec, type Manifest } from '../shards/manifest.js';
-import { bytesFeature, encodeExample, int64Feature } from '../tfrecord/example.js';
+import { bytesFeature, encodeExample, int64Feature } from '../tfrecord/example/index.js';
 import { codecVersions, encodePixels } from './image-transform.js';
 import { defaultMnistSource, loadMnist, MNIST_PARTITIONS, type MnistPartition, type MnistSplit } from './mnist-source.js';
 import { checkCommonOptions, defaultWorkers } from './options.js';

@@ -3,7 +3,7 @@ import type { ManifestImage } from '../../shards/manifest.js';
 import { decodeEncodedImages } from '../../shards/record-image.js';
 import { crc32c } from '../../tfrecord/crc32c.js';
 import { FOOTER_BYTES, HEADER_BYTES } from '../../tfrecord/framing.js';
-import { getBytesFeature } from '../example-field.js';
+import { getBytesFeature } from '../../tfrecord/example/field.js';
 import type { Limiter } from '../../core/limiter.js';
 
 /** An image ready for a tensor batch: uint8 HWC pixels of the stream's shape, and their CRC-32C. */

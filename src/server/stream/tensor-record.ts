@@ -1,6 +1,6 @@
 import { maskCrc, crc32c } from '../../tfrecord/crc32c.js';
-import { encodeExample, int64Feature } from '../../tfrecord/example.js';
-import { varintSize, writeVarint } from '../../tfrecord/example-wire.js';
+import { encodeExample, int64Feature } from '../../tfrecord/example/index.js';
+import { varintSize, writeVarint } from '../../tfrecord/example/encode.js';
 import { FOOTER_BYTES, HEADER_BYTES, writeHeader } from '../../tfrecord/framing.js';
 import { TENSOR_KEYS, type TensorBatch } from '../../shards/tensor-batch.js';
 import { crc32cCombineOp, crc32cCombineTable, crc32cShift } from '../../tfrecord/crc-combine.js';

@@ -6,7 +6,7 @@ import { createShardServer, type ShardServer } from '../../../src/server/index.j
 import { sharpDecode } from '../../../src/shards/record-image.js';
 import { decodeTensorBatch } from '../../../src/shards/tensor-batch.js';
 import { maskedCrc32c } from '../../../src/tfrecord/crc32c.js';
-import { decodeExample, getBytes, getInt } from '../../../src/tfrecord/example.js';
+import { decodeExample, getBytes, getInt } from '../../../src/tfrecord/example/index.js';
 import { readAllRecords } from '../../../src/tfrecord/reader.js';
 import { FOOTER_BYTES, HEADER_BYTES } from '../../../src/tfrecord/framing.js';
 import { noisyPixels, writeShardSet, type SyntheticShardSet } from '../../helpers/shard-set.js';

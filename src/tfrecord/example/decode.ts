@@ -1,5 +1,5 @@
-import { InvalidInputError } from '../core/errors.js';
-import type { Example, Feature } from './example.js';
+import { InvalidInputError } from '../../core/errors.js';
+import { SMALL_INT64, type Example, type Feature } from './types.js';
 
 /*
  * The hand-written decoder of tensorflow.Example, the hot path of every reader: several times
@@ -21,25 +21,30 @@ import type { Example, Feature } from './example.js';
 
 const WIRE_VARINT = 0;
 const WIRE_I64 = 1;
-const WIRE_LEN = 2;
+export const WIRE_LEN = 2;
 const WIRE_I32 = 5;
-const TAG_1_LEN = (1 << 3) | WIRE_LEN;
-const TAG_2_LEN = (2 << 3) | WIRE_LEN;
-const TAG_3_LEN = (3 << 3) | WIRE_LEN;
+export const TAG_1_LEN = (1 << 3) | WIRE_LEN;
+export const TAG_2_LEN = (2 << 3) | WIRE_LEN;
+export const TAG_3_LEN = (3 << 3) | WIRE_LEN;
 const TAG_1_VARINT = (1 << 3) | WIRE_VARINT;
 const TAG_1_I32 = (1 << 3) | WIRE_I32;
 
-/** Shared bigints for small int64 values (labels, sizes, ids): no allocation for them. */
-export const SMALL_INT64: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+/** A record's name for errors, or a function that makes it (only called on failure). */
+export type Name = string | (() => string);
+
+/** The name of a record for an error. */
+export function nameOf(name: Name): string {
+  return typeof name === 'string' ? name : name();
+}
 
 /** Where a multi-byte read ended, and the record's name for errors. */
-interface ReadState {
+export interface ReadState {
   pos: number;
-  readonly name: string;
+  readonly name: Name;
 }
 
 function fail(st: ReadState, what: string, pos: number): never {
-  throw new InvalidInputError(st.name, `not a tf.train.Example: ${what} at byte ${pos}`);
+  throw new InvalidInputError(nameOf(st.name), `not a tf.train.Example: ${what} at byte ${pos}`);
 }
 
 /** A varint of at most 32 bits (tags and lengths) at `pos`; its end goes to `st.pos`. */
@@ -61,7 +66,7 @@ function varint(buf: Buffer, pos: number, end: number, st: ReadState): number {
 }
 
 /** A tag or length: one-byte varints inline, longer ones through {@link varint}. Advances `st.pos`. */
-function uint32(buf: Buffer, end: number, st: ReadState): number {
+export function uint32(buf: Buffer, end: number, st: ReadState): number {
   const pos = st.pos;
   if (pos < end) {
     const b = buf[pos]!;
@@ -74,9 +79,9 @@ function uint32(buf: Buffer, end: number, st: ReadState): number {
 }
 
 /** A length prefix: returns where the field ends (within `end`), leaving `st.pos` at its start. */
-function len(buf: Buffer, end: number, st: ReadState): number {
+export function len(buf: Buffer, end: number, st: ReadState): number {
   const stop = uint32(buf, end, st) + st.pos;
-  if (stop > end) fail(st, 'truncated length-delimited field', st.pos);
+  if (stop > end) fail(st, 'length-delimited field runs past its message', st.pos);
   return stop;
 }
 
@@ -102,7 +107,7 @@ function int64(buf: Buffer, pos: number, end: number, st: ReadState): bigint {
 }
 
 /** The position after the field of wire type `wire` whose payload starts at `pos`. */
-function skip(buf: Buffer, pos: number, end: number, wire: number, st: ReadState): number {
+export function skip(buf: Buffer, pos: number, end: number, wire: number, st: ReadState): number {
   let next: number;
   switch (wire) {
     case WIRE_VARINT:
@@ -159,9 +164,19 @@ function decodeKey(buf: Buffer, start: number, end: number): string {
   return interned;
 }
 
+/** `bytes` as a Buffer over the same memory. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+/** Parse protobuf bytes into an Example. Bytes values are views into `bytes`; `name` goes into errors. */
+export function decodeExample(bytes: Uint8Array, name = '<record>'): Example {
+  return decodeExampleWire(bytes, name);
+}
+
 /** Decode a serialized Example. Bytes values are views into `bytes`; `name` goes into errors. */
 export function decodeExampleWire(bytes: Uint8Array, name: string): Example {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const buf = asBuffer(bytes);
   const st: ReadState = { pos: 0, name };
   const out: Example = {};
   const end = buf.length;

@@ -1,4 +1,4 @@
-import { pythonFloatRepr, roundToSignificant } from '../core/python-float.js';
+import { pythonFloatRepr, roundToSignificant } from '../../core/python-float.js';
 
 /**
  * Floats as protobuf's `MessageToJson` (python/google/protobuf/json_format.py) prints them:

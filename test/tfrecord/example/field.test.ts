@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getBytesFeature } from '../../src/server/example-field.js';
-import { bytesFeature, decodeExample, encodeExample, floatFeature, getBytes, int64Feature, type Example } from '../../src/tfrecord/example.js';
+import { getBytesFeature } from '../../../src/tfrecord/example/field.js';
+import { bytesFeature, decodeExample, encodeExample, floatFeature, getBytes, int64Feature, type Example } from '../../../src/tfrecord/example/index.js';
 
 /** A deterministic pseudo-random Example. */
 function randomExample(seed: number): Example {

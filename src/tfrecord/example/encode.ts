@@ -1,7 +1,7 @@
-import type { Example, Feature } from './example.js';
+import type { Example, Feature } from './types.js';
 
 /*
- * The hand-written encoder of tensorflow.Example (the decoder is example-decode.ts). protobufjs
+ * The hand-written encoder of tensorflow.Example (the decoder is decode.ts). protobufjs
  * stays the reference; the tests check the two against each other.
  *
  * Example   { Features features = 1; }
@@ -229,4 +229,9 @@ export function encodeExampleWire(example: Example): Buffer {
   const buf = Buffer.allocUnsafe(plan.size);
   writeExampleInto(plan, buf, 0);
   return buf;
+}
+
+/** Serialize an Example to protobuf bytes (features in insertion order). */
+export function encodeExample(example: Example): Uint8Array {
+  return encodeExampleWire(example);
 }
