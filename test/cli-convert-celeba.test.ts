@@ -8,7 +8,7 @@ import { ALIGNED, background, IMAGES, WILD, type FixtureImage } from '../fixture
 import { clampBox } from '../src/datasets/image-transform.js';
 import { resizeBilinear } from '../src/datasets/resize.js';
 import { decodeExampleImage } from '../src/shards/record-image.js';
-import type { Example } from '../src/tfrecord/example.js';
+import type { Example } from '../src/tfrecord/example/index.js';
 import { CELEBA_FIXTURE, copyCelebaFixture, folderBytes, readShardSet, ROOT, runBin, tempDir, text, values, type ShardSetContents } from './datasets/helpers.js';
 
 const convert = (...args: string[]) => runBin('celeba-convert', ['--root', CELEBA_FIXTURE, '-q', ...args]);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultMnistSource } from '../src/datasets/mnist-source.js';
 import { resizeBilinear } from '../src/datasets/resize.js';
 import { readAllRecords } from '../src/tfrecord/reader.js';
-import { decodeExample, getInt } from '../src/tfrecord/example.js';
+import { decodeExample, getInt } from '../src/tfrecord/example/index.js';
 import { folderBytes, MNIST_FIXTURE, readShardSet, runBin, tempDir, text, values } from './datasets/helpers.js';
 
 const convert = (...args: string[]) => runBin('mnist-convert', ['-q', ...args]);

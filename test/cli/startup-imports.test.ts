@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesFeature, encodeExample, int64Feature } from '../../src/tfrecord/example.js';
+import { bytesFeature, encodeExample, int64Feature } from '../../src/tfrecord/example/index.js';
 import { encodeRecords } from '../../src/tfrecord/framing.js';
 import { runBin } from './run-bin.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeRecords } from '../../src/tfrecord/framing.js';
-import { bytesFeature, encodeExample, int64Feature } from '../../src/tfrecord/example.js';
+import { bytesFeature, encodeExample, int64Feature } from '../../src/tfrecord/example/index.js';
 import { runBin } from './run-bin.js';
 
 let dir: string;

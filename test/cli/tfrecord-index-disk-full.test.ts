@@ -1,7 +1,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bytesFeature, encodeExample } from '../../src/tfrecord/example.js';
+import { bytesFeature, encodeExample } from '../../src/tfrecord/example/index.js';
 import { encodeRecords } from '../../src/tfrecord/framing.js';
 import { mountTmpfs } from '../helpers/tmpfs.js';
 import { runBin } from './run-bin.js';

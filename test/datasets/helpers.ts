@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { readManifestFile, type Manifest } from '../../src/shards/manifest.js';
-import { decodeExample, type Example } from '../../src/tfrecord/example.js';
+import { decodeExample, type Example } from '../../src/tfrecord/example/index.js';
 import { readAllRecords } from '../../src/tfrecord/reader.js';
 
 /** The repository root (tests run from it). */
