@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { definedOnly } from '../core/defined-only.js';
 import { InvalidParameterError } from '../core/errors.js';
 import { MAX_U32, STREAM_FORMATS, streamParam, type StreamFormat, type StreamParamName } from '../shards/stream-protocol.js';
 import { RETRY_DEFAULTS, type RetryOptions, type RetryPolicy } from './retry.js';
@@ -218,10 +219,6 @@ function queryOptions(url: URL): Partial<Record<keyof BatchesOptions, unknown>> 
     else out[option] = value;
   }
   return out;
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function resolveRetry(r: RetryOptions): RetryPolicy {
