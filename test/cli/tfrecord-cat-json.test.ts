@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { floatFeature, int64Feature } from '../../src/tfrecord/example/index.js';
 import { TFRecordWriter } from '../../src/tfrecord/writer.js';
-import { runBin } from './run-bin.js';
+import { runBin } from '../helpers/run-bin.js';
 
 let dir: string;
 let file: string;

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { bytesFeature, encodeExample } from '../../src/tfrecord/example/index.js';
 import { encodeRecords } from '../../src/tfrecord/framing.js';
 import { mountTmpfs } from '../helpers/tmpfs.js';
-import { runBin } from './run-bin.js';
+import { runBin } from '../helpers/run-bin.js';
 
 const tmpfs = await mountTmpfs(64 * 1024);
 afterAll(() => tmpfs?.unmount());
