@@ -237,8 +237,8 @@ export class AtomicShardWriter {
   }
 }
 
-/** Write the index of the shard `shardPath` atomically (before the shard gets its name, so a shard that exists has its index). */
-function writeIndexFile(shardPath: string, index: RecordIndex, sync: boolean): Promise<void> {
+/** Write the index of the shard `shardPath` atomically (a shard writer does it before the shard gets its name, so a shard that exists has its index). */
+export function writeIndexFile(shardPath: string, index: RecordIndex, sync = true): Promise<void> {
   return writeFileAtomic(indexPathFor(shardPath), formatIndex(index), { sync });
 }
 

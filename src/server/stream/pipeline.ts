@@ -2,9 +2,9 @@ import type { RecordTable } from '../../shards/record-table.js';
 import { batchPositions, batchRecordIds, type BatchPlanOptions } from '../../shards/shuffle.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { Dataset } from '../catalog.js';
-import { abortError, type Limiter } from '../../core/limiter.js';
+import { abortError } from '../../core/limiter.js';
 import type { LruCache } from '../../core/lru.js';
-import type { RecordReader } from '../cache/record-reader.js';
+import type { ServerContext } from '../context.js';
 import type { StreamFormat } from '../../shards/stream-protocol.js';
 import { decodeRecordsPixels, type StreamImage } from './tensor-decode.js';
 import { TensorRecord } from './tensor-record.js';
@@ -38,14 +38,8 @@ export function bodyRecords(plan: StreamPlan): number {
   return (sent - 1) * plan.batch.batchSize + (last.end - last.start);
 }
 
-/** What the pipeline works with. */
-export interface PipelineContext {
-  readonly reader: RecordReader;
-  /** Decoded images (with their CRCs) shared by all tensor streams, by record cache key. */
-  readonly images: LruCache<number, StreamImage>;
-  /** crc32cShiftTable(bytes), computed once per image size. */
-  readonly shiftTable: (bytes: number) => Uint32Array;
-  readonly decodeLimiter: Limiter;
+/** What the pipeline works with: the server's record reader, image cache (by record cache key), CRC shift tables and decode limiter, and the stream's own. */
+export interface PipelineContext extends Pick<ServerContext, 'reader' | 'images' | 'shiftTable' | 'decodeLimiter'> {
   /** The stream's output buffers (tensor batches); a batch's buffer goes back once the socket has taken it. */
   readonly pool: BufferPool;
   /** Aborts the stream's work (the client went away). */
