@@ -31,6 +31,7 @@ import { readManifestFile, type Manifest } from '../src/shards/manifest.js';
 import { findNginx, startNginx, type Nginx } from '../test/helpers/nginx.js';
 import { startServerProcess, type ServerProcess } from '../test/helpers/server-process.js';
 import { noisyPixels, writeShardSet } from '../test/helpers/shard-set.js';
+import { cpuSeconds } from './proc-cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -69,20 +70,6 @@ async function drain(url: string): Promise<number> {
   let n = 0;
   for await (const chunk of res.body) n += (chunk as Buffer).length;
   return n;
-}
-
-/** CPU seconds (user + system) used so far by processes `pids` (Linux /proc). */
-function cpuSeconds(pids: readonly number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return NaN;
-    }
-  }
-  return ticks / 100;
 }
 
 /** The worker processes of an nginx master. */

@@ -3,25 +3,120 @@
  * stand in for, measured side by side in one run on the layer shapes of the reference DCGAN.
  *
  *   node dist/bench/train-kernels.js [--batch 16] [--runs 3] [--step]
+ *   node dist/bench/train-kernels.js --profile [--by-shape] [--size 32] [--width-mult 0.0625] [--channels 1] [--batch 64] [--runs 3]
+ *   node dist/bench/train-kernels.js --ab Tile[,Kernel…] [--baseline DIR] [--size 32] [--width-mult 0.0625] [--channels 1] [--batch 64] [--runs 5]
  *
  * Conv2DBackpropInput (every transposed conv of the generator, and every conv's input gradient):
  * the WASM backend's stock kernel against ours. Conv2DBackpropFilter: WASM has none, so the
  * baseline is the stock CPU kernel, against our CPU and WASM kernels, on the discriminator at a
  * quarter of the width and batch (the stock kernel takes minutes at full size).
  * `--step` also times one full training step of the reference model on WASM.
+ * `--profile` instead prints the self time of every WASM kernel in a training step of the
+ * given model (bench:train's row by default), summed over `--runs` steps after a warm-up.
+ * `--ab K1,K2` times training steps of that model with the named kernels of shardstream and with
+ * the backend's stock kernels in their place, alternating step by step on one model (so noise
+ * falls on both alike), and prints the median step of each and the speed-up. With `--baseline DIR`
+ * the other side is the named kernels of another build of this project (DIR holds its dist/, e.g.
+ * `git archive REV src bench … | tar -x -C DIR`, built there with node_modules linked to this one's).
  */
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { selectBackend } from '../src/train/backend.js';
 import { createOptimizers, ganStep } from '../src/train/gan-step.js';
 import { buildDcgan } from '../src/train/model.js';
+import { profileKernels } from './kernel-profile.js';
 
 const { values } = parseArgs({
-  options: { batch: { type: 'string', default: '16' }, runs: { type: 'string', default: '3' }, step: { type: 'boolean', default: false } },
+  options: {
+    batch: { type: 'string' },
+    runs: { type: 'string', default: '3' },
+    step: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    'by-shape': { type: 'boolean', default: false },
+    ab: { type: 'string' },
+    baseline: { type: 'string' },
+    size: { type: 'string', default: '32' },
+    'width-mult': { type: 'string', default: '0.0625' },
+    channels: { type: 'string', default: '1' },
+  },
 });
-const batch = Number(values.batch);
+const stepMode = values.profile || values.ab !== undefined;
+const batch = Number(values.batch ?? (stepMode ? 64 : 16));
 const runs = Number(values.runs);
+
+/** A model of --size/--width-mult/--channels on WASM, after one warm-up step; `step(k)` runs step k. */
+async function stepModel(): Promise<{ step(k: number): Promise<unknown>; label: string }> {
+  const size = Number(values.size);
+  const channels = Number(values.channels);
+  const { generator, discriminator } = buildDcgan({ size, channels, widthMult: Number(values['width-mult']) });
+  const optimizers = createOptimizers();
+  const real = tf.randomUniform([batch, size, size, channels], -1, 1) as tf.Tensor4D;
+  const step = (k: number): Promise<unknown> => ganStep({ generator, discriminator }, optimizers, { real, seed: 0, step: k });
+  await step(0);
+  return { step, label: `DCGAN ${size}×${size}×${channels}, width-mult ${values['width-mult']}, batch ${batch}` };
+}
+
+if (values.ab !== undefined) {
+  const names = values.ab.split(',');
+  await import('@tensorflow/tfjs-backend-wasm');
+  let baseline = (name: string): KernelConfig | undefined => tf.getKernel(name, 'wasm') as KernelConfig | undefined;
+  if (values.baseline !== undefined) {
+    const file = join(resolve(values.baseline), 'dist', 'src', 'train', 'wasm-kernels.js');
+    const { WASM_TRAINING_KERNELS: theirs } = (await import(pathToFileURL(file).href)) as { WASM_TRAINING_KERNELS: Array<{ config: KernelConfig }> };
+    // What that build runs: its own kernel, else the backend's.
+    const stockOf = baseline;
+    baseline = (name) => theirs.find((t) => t.config.kernelName === name)?.config ?? stockOf(name);
+  }
+  const stock = names.map((name) => {
+    const kernel = baseline(name);
+    if (kernel === undefined) throw new Error(`Expected kernels the baseline has for --ab but received ${name}`);
+    return kernel;
+  });
+  await selectBackend('wasm');
+  const ours = names.map((name) => tf.getKernel(name, 'wasm') as KernelConfig);
+  const use = (kernels: KernelConfig[]): void =>
+    kernels.forEach((k) => {
+      tf.unregisterKernel(k.kernelName, 'wasm');
+      tf.registerKernel(k);
+    });
+  const model = await stepModel();
+  const ms: Record<'stock' | 'ours', number[]> = { stock: [], ours: [] };
+  for (let k = 1; k <= runs; k++) {
+    for (const [side, kernels] of (k % 2 === 0 ? [['stock', stock], ['ours', ours]] : [['ours', ours], ['stock', stock]]) as Array<['stock' | 'ours', KernelConfig[]]>) {
+      use(kernels);
+      const start = performance.now();
+      await model.step(k);
+      ms[side].push(performance.now() - start);
+    }
+  }
+  use(ours);
+  const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  console.log(`${model.label}, steps alternating, median of ${runs} each (ms: stock ${ms.stock.map((x) => x.toFixed(0)).join(' ')}; ours ${ms.ours.map((x) => x.toFixed(0)).join(' ')})`);
+  console.log(`| kernels ${names.join(', ')} | ms a step | speed-up |\n|---|---:|---:|`);
+  console.log(`| ${values.baseline === undefined ? 'stock' : `baseline ${values.baseline}`} | ${med(ms.stock).toFixed(1)} | 1.00× |\n| shardstream | ${med(ms.ours).toFixed(1)} | ${(med(ms.stock) / med(ms.ours)).toFixed(2)}× |`);
+  process.exit(0);
+}
+
+if (values.profile) {
+  await selectBackend('wasm');
+  const model = await stepModel();
+  const profile = profileKernels('wasm', values['by-shape']);
+  const start = performance.now();
+  for (let k = 1; k <= runs; k++) await model.step(k);
+  const stepMs = (performance.now() - start) / runs;
+  const times = profile.stop();
+  const kernelMs = times.reduce((sum, t) => sum + t.ms, 0) / runs;
+  console.log(`${model.label}: ${stepMs.toFixed(1)} ms a step, ${kernelMs.toFixed(1)} ms in kernels (mean of ${runs} steps)\n`);
+  console.log('| kernel | ms a step | share of step | calls a step |\n|---|---:|---:|---:|');
+  for (const t of times.filter((t) => t.ms / runs >= 0.05)) {
+    console.log(`| ${t.kernel} | ${(t.ms / runs).toFixed(1)} | ${((t.ms / runs / stepMs) * 100).toFixed(1)} % | ${t.calls / runs} |`);
+  }
+  console.log(`| (outside kernels: tape, engine, JS) | ${(stepMs - kernelMs).toFixed(1)} | ${(((stepMs - kernelMs) / stepMs) * 100).toFixed(1)} % | |`);
+  process.exit(0);
+}
 
 /** The generator's transposed convs as Conv2DBackpropInput calls: dy (the ConvT input) → dx (its output). */
 const INPUT_CASES = [

@@ -1,2 +1,5 @@
 #!/usr/bin/env node
-import '../dist/src/cli/celeba-convert.js';
+import { printCliText } from '../dist/src/cli/cli-text-cache.js';
+
+const command = new URL('../dist/src/cli/celeba-convert.js', import.meta.url);
+if (!printCliText('celeba-convert', command.href)) await import(command.href);

@@ -1,2 +1,5 @@
 #!/usr/bin/env node
-import '../dist/src/cli/dcgan-train.js';
+import { printCliText } from '../dist/src/cli/cli-text-cache.js';
+
+const command = new URL('../dist/src/cli/dcgan-train.js', import.meta.url);
+if (!printCliText('dcgan-train', command.href)) await import(command.href);

@@ -19,6 +19,8 @@ export const HELP_PAGES: readonly (readonly string[])[] = [
   ['mnist-convert'],
   ['shard-server'],
   ['dcgan-train'],
+  ['dcgan-sample'],
+  ['dcgan-eval'],
   ['shardstream-demo'],
 ];
 

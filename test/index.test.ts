@@ -14,6 +14,8 @@ const VALUES = [
   'getBytes', 'getBytesList', 'getFloatList', 'getInt', 'getInt64List', 'getString', 'indexPathFor', 'int64Feature', 'maskCrc', 'maskedCrc32c',
   'openBatchStream', 'parseIndex', 'parseManifest', 'permutation', 'readAllRecords', 'readIndexFile', 'readManifestFile', 'readRecords',
   'selectPartitions', 'shardFileName', 'streamUrl', 'train', 'unmaskCrc', 'verifyShardSet', 'writeIndexFile',
+  // train/sample and eval (from main)
+  'CLASSIFIER_TRAINING', 'EVAL_HEADERS', 'LATENT_PATHS', 'MAX_SEEDS', 'SAMPLE_NOISE_STREAM', 'SCORE_RULES', 'arithmeticNoise', 'checkSeed', 'defaultSampleDir', 'defaultScale', 'evaluateDigits', 'featureStats', 'frechetDistance', 'generateImages', 'imageAt', 'interpolateNoise', 'lerp', 'loadGenerator', 'meanNoise', 'noiseForSeed', 'parseArithmeticTerms', 'parseSeedList', 'parseSeedPair', 'readEvalCsv', 'resolveGeneratorSource', 'sampleCheckpoint', 'slerp', 'upscaleNearest', 'writeTiles',
 ];
 
 /** The public types. */
@@ -25,6 +27,8 @@ const TYPES = [
   'ShardServerLimits', 'ShardServerOptions', 'ShardSetReport', 'ShardSetVerification', 'ShardSummary', 'ShardedWriterOptions', 'SkippedInput',
   'SourceMode', 'StepInfo', 'StreamFormat', 'StreamQuery', 'TFRecordEntry', 'TensorBatch', 'TrainOptions', 'TrainResult', 'TrainStartInfo',
   'VerifyShardSetOptions', 'WriterOptions', 'WrittenFile',
+  // train/sample and eval (from main)
+  'ArithmeticNoise', 'ArithmeticTerms', 'ClassifierTraining', 'DigitEvaluation', 'DigitScore', 'EvalRow', 'EvalSubject', 'EvaluateDigitsOptions', 'FeatureStats', 'GeneratorSource', 'ImageBatch', 'LatentPath', 'LoadGeneratorOptions', 'LoadedGenerator', 'SampleOptions', 'SampleResult', 'TileOptions', 'WalkRequest', 'WrittenImage',
 ];
 
 const sorted = (names: readonly string[]): string[] => [...names].sort();

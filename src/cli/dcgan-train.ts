@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type cliProgress from 'cli-progress';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../train/backend-preference.js';
+import { createProgressBar } from '../core/progress.js';
 import { TRAIN_DEFAULTS } from '../train/train-defaults.js';
 import type { StreamFormat } from '../shards/stream-protocol.js';
 import type { StepInfo } from '../train/trainer.js';
@@ -15,7 +16,7 @@ const PARTITIONS: Record<string, { all: string[] }> = {
 };
 
 interface CliOptions {
-  data: string;
+  data?: string;
   dataset?: string;
   partition: string;
   imageType?: string;
@@ -27,19 +28,28 @@ interface CliOptions {
   seed: number;
   rank: number;
   world: number;
+  independentReplicas?: boolean;
   out: string;
   backend: BackendPreference;
   widthMult: number;
+  threads?: number;
   size: number;
   stepsPerEpoch?: number;
   saveEvery: number;
   resume?: boolean;
   format: StreamFormat;
   token?: string;
+  evalEvery?: number;
+  evalData?: string;
+  evalImages: number;
+  evalClassifierSteps?: number;
+  requireGpu?: boolean;
+  checkGpu?: boolean;
 }
 
 const program = createProgram('dcgan-train', 'Train the reference DCGAN (DESIGN §7) from a shard-server stream or a shard set (URL or folder).')
-  .requiredOption('-d, --data <url|dir>', 'shard-server URL (http://host:8080), base URL of a shard set on nginx/S3, or a shard-set folder')
+  // not requiredOption: --check-gpu needs no data; the action says it is missing otherwise
+  .option('-d, --data <url|dir>', 'shard-server URL (http://host:8080), base URL of a shard set on nginx/S3, or a shard-set folder (required)')
   .addOption(new Option('--dataset <name>', 'dataset to train on (default: the one the manifest names)').choices(['celeba', 'mnist']))
   .option('-p, --partition <name>', 'train, val, test, or all (celeba: train,val,test; mnist: train,test)', 'train')
   .option('--image-type <type>', 'SaveName image type, e.g. img_celeba (default: from the manifest; MNIST for mnist)')
@@ -50,9 +60,11 @@ const program = createProgram('dcgan-train', 'Train the reference DCGAN (DESIGN 
   .option('--noise-dim <n>', 'length of the noise vector', parsePositive, TRAIN_DEFAULTS.noiseDim)
   .option('--seed <n>', 'seed of weights, noise, dropout and data order (0 to 4294967295)', parseCount, TRAIN_DEFAULTS.seed)
   .option('--rank <r>', 'this trainer among --world trainers', parseCount, TRAIN_DEFAULTS.rank)
-  .option('--world <w>', 'number of trainers sharing each global batch', parsePositive, TRAIN_DEFAULTS.world)
+  .option('--world <w>', 'number of trainers splitting each global batch (above 1 only with --independent-replicas)', parsePositive, TRAIN_DEFAULTS.world)
+  .option('--independent-replicas', 'with --world > 1: each rank trains its own model on its slice (no gradient averaging)')
   .option('-o, --out <dir>', 'outputs go to <out>/<SaveName>/', TRAIN_DEFAULTS.out)
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend: auto picks tfjs-node-gpu › tfjs-node › wasm › cpu').choices(BACKEND_PREFERENCES).default(TRAIN_DEFAULTS.backend))
+  .option('--threads <n>', 'training threads on wasm/cpu: replicas on slices of each batch, same training as 1 thread (default: one per core on wasm/cpu, 1 on tensorflow)', parsePositive)
   .option('--width-mult <f>', 'factor on every hidden width (1 = the reference model; e.g. 0.125 for CPU runs)', positiveNumber, TRAIN_DEFAULTS.widthMult)
   .option('--size <n>', 'model image side, a power of two ≥ 8 (images are resized to it)', parsePositive, TRAIN_DEFAULTS.size)
   .option('--steps-per-epoch <n>', 'cap on steps per epoch (default: every batch of the epoch)', parsePositive)
@@ -60,21 +72,41 @@ const program = createProgram('dcgan-train', 'Train the reference DCGAN (DESIGN 
   .option('--resume', 'continue from the newest checkpoint of <out>/<SaveName>/')
   .addOption(new Option('--format <f>', 'what the shard-server sends: decoded tensors or the records').choices(['tensor', 'records']).default('tensor'))
   .addOption(new Option('--token <token>', 'bearer token of the shard-server').env('SHARDSTREAM_TOKEN'))
+  .option('--eval-every <n>', 'MNIST: score the digits of the samples every N epochs and after the last (logs/<SaveName>-eval.csv; see dcgan-eval)', parsePositive)
+  .option('--eval-data <dir>', 'MNIST shard-set folder for --eval-every (default: --data when it is a folder)')
+  .option('--eval-images <n>', 'images scored per --eval-every evaluation', parsePositive, 2000)
+  .option('--eval-classifier-steps <n>', 'training steps of the digit classifier of --eval-every (default 1200, as dcgan-eval)', parsePositive)
+  .option('--require-gpu', 'fail, saying why, unless TensorFlow runs on a CUDA device (no CPU fallback)')
+  .option('--check-gpu', 'print why @tensorflow/tfjs-node-gpu does or does not use a GPU (libraries, driver, fixes) and exit: 0 on a GPU, 1 otherwise')
   .addHelpText(
     'after',
     `
 Outputs (<out>/<SaveName>/, SaveName = <ImageType>-<bbox>, e.g. MNIST-False, img_celeba-True):
   logs/<SaveName>-loss.csv       epoch,Real_P,Fake_P,Gen_loss,Dis_loss (one row per epoch)
+  logs/<SaveName>-eval.csv       with --eval-every: the digit score of the scored epochs
   plot/<SaveName>/NNN.png        4×4 grid from 16 fixed noise vectors, every epoch
   plot/<SaveName>.gif            the grids as an animation (at the end)
-  plot/<SaveName>-loss.png, plot/<SaveName>-probability.png
+  plot/<SaveName>-loss.png, plot/<SaveName>-probability.png (and -eval.png with --eval-every)
   checkpoints/epoch-NNN/         weights and optimizer state (every --save-every epochs, at the end, on Ctrl-C)
+    generator/, discriminator/   each net as a TensorFlow.js Layers model (model.json + weights; dcgan-sample draws from it)
 
 Examples:
   dcgan-train --data http://data-box:8080 --dataset celeba --partition all --image-type img_celeba --bbox
   dcgan-train --data data/mnist --epochs 5 --size 32 --width-mult 0.125 --backend wasm`,
   )
   .action(async (opts: CliOptions) => {
+    if (opts.checkGpu === true) {
+      const { checkGpu } = await import('../train/backend.js');
+      const diagnosis = await checkGpu();
+      process.stdout.write(`${diagnosis.lines.join('\n')}\n`);
+      process.exitCode = diagnosis.ok ? 0 : 1;
+      return;
+    }
+    const data = opts.data;
+    if (data === undefined) throw new UsageError("required option '-d, --data <url|dir>' not specified");
+    if (opts.requireGpu === true && opts.backend !== 'auto' && opts.backend !== 'tensorflow') {
+      throw new UsageError(`--require-gpu needs --backend auto or tensorflow (the CUDA backend), got ${opts.backend}`);
+    }
     const dataset = opts.dataset;
     // `all` is every partition of the manifest, in its order; a single name is just that one
     if (!['train', 'val', 'test', 'all'].includes(opts.partition)) {
@@ -82,6 +114,12 @@ Examples:
     }
     const partitions = opts.partition === 'all' ? (dataset ? PARTITIONS[dataset]?.all : undefined) : [opts.partition];
     if (opts.rank >= opts.world) throw new UsageError(`--rank must be below --world (${opts.world}), got ${opts.rank}`);
+    if (opts.world > 1 && opts.independentReplicas !== true) {
+      throw new UsageError(
+        `--world ${opts.world} would train ${opts.world} separate models, one per rank, each on its slice of every global batch: dcgan-train averages no gradients across ranks. ` +
+          'Pass --independent-replicas if separate replicas are what you want; to train one model on several processes, use PyTorch DDP with the Python client (clients/python, README "Python trainers")',
+      );
+    }
 
     const controller = new AbortController();
     let interrupts = 0;
@@ -94,10 +132,12 @@ Examples:
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
 
-    const [{ train }, { default: bars }] = await Promise.all([import('../train/trainer.js'), import('cli-progress')]);
+    const evalData = opts.evalData ?? (opts.evalEvery !== undefined && !/^https?:\/\//.test(data) ? data : undefined);
+    if (opts.evalEvery !== undefined && evalData === undefined) throw new UsageError('--eval-every needs --eval-data <dir>, the MNIST shard-set folder, when --data is a URL');
+    const [{ train }, { default: bars }, { formatClassifier, formatScore }] = await Promise.all([import('../train/trainer.js'), import('cli-progress'), import('../eval/score-text.js')]);
     const progress = createStepProgress(bars);
     const result = await train({
-      data: opts.data,
+      data,
       ...(dataset !== undefined ? { dataset } : {}),
       ...(partitions !== undefined ? { partitions } : {}),
       ...(opts.imageType !== undefined ? { imageType: opts.imageType } : {}),
@@ -109,19 +149,36 @@ Examples:
       seed: opts.seed,
       rank: opts.rank,
       world: opts.world,
+      independentReplicas: opts.independentReplicas === true,
       out: opts.out,
       backend: opts.backend,
+      requireGpu: opts.requireGpu === true,
       widthMult: opts.widthMult,
+      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
       size: opts.size,
       ...(opts.stepsPerEpoch !== undefined ? { stepsPerEpoch: opts.stepsPerEpoch } : {}),
       saveEvery: opts.saveEvery,
       resume: opts.resume === true,
       format: opts.format,
       ...(opts.token !== undefined ? { token: opts.token } : {}),
+      ...(opts.evalEvery !== undefined && evalData !== undefined
+        ? {
+            eval: {
+              data: evalData,
+              every: opts.evalEvery,
+              images: opts.evalImages,
+              ...(opts.evalClassifierSteps !== undefined ? { classifier: { steps: opts.evalClassifierSteps } } : {}),
+              trainProgress: createProgressBar({ label: 'training the digit classifier', unit: 'steps' }),
+              onReady: ({ evaluator, csv }) => process.stderr.write(`${formatClassifier(evaluator.classifier)}\nreal test digits (the ceiling): ${formatScore(evaluator.real)}\nscores: ${csv}\n`),
+              onScore: (row, score) => process.stderr.write(`epoch ${row.epoch + 1} score: ${formatScore(score)}\n`),
+            },
+          }
+        : {}),
       signal: controller.signal,
       onStart: (s) => {
         process.stderr.write(
-          `backend: ${s.backend.description}${s.backend.gpu ? ' [GPU]' : ' [no GPU]'}\n` +
+          `backend: ${s.backend.description}${s.backend.gpu ? ' [GPU]' : ' [no GPU]'}, training on ${s.threads} thread${s.threads === 1 ? '' : 's'}\n` +
+            (s.backend.gpuDiagnosis ? s.backend.gpuDiagnosis.lines.map((line) => `  ${line}\n`).join('') : '') +
             `data: ${s.location} (${s.mode}), ${s.records} records, ${s.stepsPerEpoch} steps per epoch\n` +
             `model: generator ${s.generatorParams.toLocaleString('en-US')} params, discriminator ${s.discriminatorParams.toLocaleString('en-US')} params\n` +
             `outputs: ${s.layout.root}\n`,

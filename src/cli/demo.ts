@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { packageRoot } from '../core/package-root.js';
+import { readEvalCsv } from '../eval/eval-log.js';
 import { readManifestFile } from '../shards/manifest.js';
 import { createProgram, parsePositive, runCli } from './run-cli.js';
 
@@ -132,11 +133,19 @@ const program = createProgram('shardstream-demo', 'The main job: bundled MNIST â
         '--save-every', String(opts.epochs),
         '--backend', opts.backend,
         '--out', opts.out,
+        // the digit score of the last epoch (the classifier is trained once per shard set and cached in it)
+        '--eval-every', String(opts.epochs),
+        '--eval-data', dataDir,
       ]);
     } finally {
       await stopServer(child);
     }
-    process.stdout.write(`main job done in ${((performance.now() - t0) / 1000).toFixed(0)} s; the last epoch's grid is ${join(opts.out, 'MNIST-False', 'plot', 'MNIST-False', `${String(opts.epochs).padStart(3, '0')}.png`)}\n`);
+    const runDir = join(opts.out, 'MNIST-False');
+    const last = (await readEvalCsv(join(runDir, 'logs', 'MNIST-False-eval.csv'))).at(-1);
+    const score = last
+      ? `\nscore of the last epoch's samples (${last.images} images): ${(last.recognised * 100).toFixed(1)} % recognised, ${last.digits_present} of 10 digits present, class entropy ${last.entropy_nats.toFixed(2)} nats, classifier FID ${last.classifier_fid.toFixed(1)} (dcgan-eval ${runDir} sets them beside real digits)`
+      : '';
+    process.stdout.write(`main job done in ${((performance.now() - t0) / 1000).toFixed(0)} s; the last epoch's grid is ${join(runDir, 'plot', 'MNIST-False', `${String(opts.epochs).padStart(3, '0')}.png`)}${score}\n`);
   });
 
 await runCli(program);

@@ -1,15 +1,20 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ShardstreamError } from '../core/errors.js';
 import { packageVersion } from '../core/package-root.js';
+import { HELP_WIDTH } from './cli-text-cache.js';
 
 /** Exit code for usage errors (bad options or arguments). */
 export const EXIT_USAGE = 2;
 /** Exit code for failures of the work itself. */
 export const EXIT_FAILURE = 1;
 
-/** A new commander program with the project's conventions: `--version`, usage errors exit 2. */
+/** A new commander program with the project's conventions: `--version`, usage errors exit 2, help {@link HELP_WIDTH} wide. */
 export function createProgram(name: string, description: string): Command {
-  const program = new Command(name).description(description).version(packageVersion(), '-V, --version').showHelpAfterError('(run with --help for usage)');
+  const program = new Command(name)
+    .description(description)
+    .version(packageVersion(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ helpWidth: HELP_WIDTH });
   program.exitOverride();
   return program;
 }

@@ -5,6 +5,9 @@ import { InvalidParameterError } from '../core/errors.js';
 import { BACKEND_PREFERENCES, type BackendPreference } from './backend-preference.js';
 import { BackendUnavailableError } from './backend-error.js';
 import { activeCpuTrainingKernels, registerCpuTrainingKernels } from './cpu-kernels.js';
+import { GPU_PACKAGE, type GpuDiagnosis, type GpuPackageState } from './gpu-diagnosis.js';
+import { diagnoseThisMachine, locatePackage } from './gpu-environment.js';
+import { GpuUnavailableError } from './gpu-unavailable-error.js';
 import { activeWasmTrainingKernels, registerWasmTrainingKernels } from './wasm-kernels.js';
 
 export { BACKEND_PREFERENCES, type BackendPreference } from './backend-preference.js';
@@ -19,21 +22,38 @@ export interface SelectedBackend {
   gpu: boolean;
   /** One line for people, e.g. `wasm (SIMD, 1 thread; @tensorflow/tfjs-node not installed)`. */
   description: string;
+  /** Why the installed GPU package uses no CUDA device (absent when it is not installed or runs on one). */
+  gpuDiagnosis?: GpuDiagnosis;
+}
+
+/** Options of {@link selectBackend}. */
+export interface SelectBackendOptions {
+  /** Only a CUDA device will do: throw {@link GpuUnavailableError} rather than run on a CPU. @default false */
+  readonly requireGpu?: boolean;
 }
 
 /** The native packages in order of preference; both register the backend named `tensorflow`. */
-const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+const NATIVE_PACKAGES = [GPU_PACKAGE, '@tensorflow/tfjs-node'] as const;
 
-type Attempt = { ok: true; name: string; gpu: boolean; detail: string } | { ok: false; reason: string };
+type Attempt = { ok: true; name: string; gpu: boolean; detail: string; diagnosis?: GpuDiagnosis } | { ok: false; reason: string; diagnosis?: GpuDiagnosis };
 
 /**
  * Makes the best available backend (or the one asked for) the active tfjs backend:
  * tfjs-node-gpu › tfjs-node › WASM › pure-JS CPU. An explicit `tensorflow` or `wasm` that
- * cannot be loaded throws {@link BackendUnavailableError}; `auto` falls back and says why.
+ * cannot be loaded throws {@link BackendUnavailableError}; `auto` falls back and says why. When
+ * tfjs-node-gpu is installed but uses no CUDA device, the description says why (missing CUDA
+ * libraries, the driver) and `gpuDiagnosis` holds the full report; with `requireGpu` that is
+ * a {@link GpuUnavailableError} instead.
  */
-export async function selectBackend(pref: BackendPreference = 'auto'): Promise<SelectedBackend> {
+export async function selectBackend(pref: BackendPreference = 'auto', options: SelectBackendOptions = {}): Promise<SelectedBackend> {
   if (!BACKEND_PREFERENCES.includes(pref)) {
     throw new InvalidParameterError('backend', `one of ${BACKEND_PREFERENCES.join(', ')}`, pref);
+  }
+  if (options.requireGpu === true) {
+    if (pref !== 'auto' && pref !== 'tensorflow') throw new InvalidParameterError('backend', 'auto or tensorflow with requireGpu', pref);
+    const diagnosis = await checkGpu();
+    if (!diagnosis.ok) throw new GpuUnavailableError(diagnosis);
+    return { tf, name: 'tensorflow', gpu: true, description: `tensorflow (${GPU_PACKAGE}, CUDA)` };
   }
   const skipped: string[] = [];
   const chain: Array<[BackendPreference, () => Promise<Attempt>]> = [
@@ -41,37 +61,67 @@ export async function selectBackend(pref: BackendPreference = 'auto'): Promise<S
     ['wasm', tryWasm],
     ['cpu', tryCpu],
   ];
+  let gpuDiagnosis: GpuDiagnosis | undefined;
   for (const [kind, attempt] of chain) {
     if (pref !== 'auto' && pref !== kind) continue;
     const result = await attempt();
+    gpuDiagnosis ??= result.diagnosis;
     if (result.ok) {
       const why = skipped.length > 0 ? `; ${skipped.join('; ')}` : '';
-      return { tf, name: result.name, gpu: result.gpu, description: `${result.name} (${result.detail}${why})` };
+      const selected: SelectedBackend = { tf, name: result.name, gpu: result.gpu, description: `${result.name} (${result.detail}${why})` };
+      return gpuDiagnosis !== undefined ? { ...selected, gpuDiagnosis } : selected;
     }
     skipped.push(result.reason);
   }
   throw new BackendUnavailableError(pref, skipped.join('; '));
 }
 
+/**
+ * Loads @tensorflow/tfjs-node-gpu and reports whether TensorFlow uses a CUDA device, and if not,
+ * why: the report `dcgan-train --check-gpu` prints. Leaves the `tensorflow` backend active when
+ * the package loads.
+ */
+export async function checkGpu(): Promise<GpuDiagnosis> {
+  const attempt = await tryNative(GPU_PACKAGE);
+  return attempt.diagnosis ?? diagnoseThisMachine({ state: 'absent' });
+}
+
 /** Imports a native tfjs-node package (it registers the `tensorflow` backend into our tfjs-core) and activates it. */
 async function tryNative(pkg: string): Promise<Attempt> {
+  const isGpuPackage = pkg === GPU_PACKAGE;
+  // the GPU package, when present but not on a GPU, is diagnosed; its absence is the normal case
+  const failed = (reason: string, error: string): Attempt =>
+    isGpuPackage ? { ok: false, reason, diagnosis: diagnoseThisMachine(gpuPackageState('failed', error)) } : { ok: false, reason };
   let mod: { version_core?: unknown };
   try {
     // A variable specifier keeps TypeScript and bundlers from resolving an optional package.
     mod = (await import(pkg)) as { version_core?: unknown };
   } catch (error) {
-    return { ok: false, reason: `${pkg} ${loadFailure(pkg, error)}` };
+    const why = loadFailure(pkg, error);
+    if (why === 'not installed') return { ok: false, reason: `${pkg} not installed` };
+    return failed(`${pkg} ${why}`, why.replace(/^failed to load: /, ''));
   }
   // tfjs-node must share our tfjs-core; a second copy would hold tensors our models cannot use.
   if (mod.version_core !== undefined && mod.version_core !== tf.version_core) {
-    return { ok: false, reason: `${pkg} uses tfjs-core ${String(mod.version_core)}, not ${tf.version_core}` };
+    const why = `uses tfjs-core ${String(mod.version_core)}, not ${tf.version_core}`;
+    return failed(`${pkg} ${why}`, why);
   }
   if (tf.findBackendFactory('tensorflow') == null || !(await quietly(() => tf.setBackend('tensorflow')))) {
-    return { ok: false, reason: `${pkg} loaded but its tensorflow backend did not initialize` };
+    return failed(`${pkg} loaded but its tensorflow backend did not initialize`, 'its tensorflow backend did not initialize');
   }
   const onGpu = (tf.backend() as { isUsingGpuDevice?: unknown }).isUsingGpuDevice === true;
-  const detail = pkg.endsWith('-gpu') ? (onGpu ? `${pkg}, CUDA` : `${pkg}, no CUDA device: CPU`) : pkg;
-  return { ok: true, name: 'tensorflow', gpu: onGpu, detail };
+  if (!isGpuPackage) return { ok: true, name: 'tensorflow', gpu: onGpu, detail: pkg };
+  const diagnosis = diagnoseThisMachine(gpuPackageState(onGpu ? 'gpu' : 'cpu', undefined));
+  const detail = onGpu ? `${pkg}, CUDA` : `${pkg}, no CUDA device: CPU; ${diagnosis.summary}; dcgan-train --check-gpu says more`;
+  return { ok: true, name: 'tensorflow', gpu: onGpu, detail, diagnosis };
+}
+
+/** The GPU package's state with its folder and version, found where `import` found it. */
+function gpuPackageState(state: 'absent' | 'failed' | 'cpu' | 'gpu', error: string | undefined): GpuPackageState {
+  if (state === 'absent') return { state };
+  const found = locatePackage(GPU_PACKAGE);
+  const where = { dir: found?.dir, version: found?.version };
+  return state === 'failed' ? { state, ...where, error: error ?? 'unknown error' } : { state, ...where };
 }
 
 /** Loads the WASM backend from the package's own `dist/` folder, so it needs no network. */

@@ -8,7 +8,22 @@ export interface RunModelOptions {
   training: boolean;
   /** Seed of the dropout masks, needed in training when the model has Dropout layers. */
   dropoutSeed?: number;
+  /** The input is these rows of a larger batch: dropout masks are drawn for the whole batch and these rows taken. */
+  rows?: BatchRows;
+  /** Computes training-mode BatchNormalization instead of the layer (e.g. synchronized over replicas). */
+  batchNorm?: BatchNormOverride;
 }
+
+/** Which rows of a whole batch a data-parallel replica holds. */
+export interface BatchRows {
+  /** Rows of the whole batch. */
+  readonly total: number;
+  /** The first row this replica holds. */
+  readonly offset: number;
+}
+
+/** Training-mode BatchNormalization of `x` by `layer`, moving statistics included. */
+export type BatchNormOverride = (layer: tf.layers.Layer, x: tf.Tensor) => tf.Tensor;
 
 /**
  * Applies a Sequential model layer by layer. In training, Dropout layers draw their masks
@@ -24,11 +39,22 @@ export function runModel(model: tf.LayersModel, input: tf.Tensor, options: RunMo
           throw new InvalidParameterError('dropoutSeed', `a seed for the Dropout layers of ${model.name}`, undefined);
         }
         const rate = layer.getConfig()['rate'] as number;
-        x = tf.dropout(x, rate, undefined, deriveSeed(options.dropoutSeed, index));
+        const seed = deriveSeed(options.dropoutSeed, index);
+        x = options.rows ? dropoutRows(x, rate, seed, options.rows) : tf.dropout(x, rate, undefined, seed);
+      } else if (options.training && options.batchNorm && layer.getClassName() === 'BatchNormalization') {
+        x = options.batchNorm(layer, x);
       } else {
         x = layer.apply(x, { training: options.training }) as tf.Tensor;
       }
     });
     return x;
   });
+}
+
+/** tf.dropout's mask, drawn for the whole batch, applied to the rows `x` holds (the same values as one-thread dropout). */
+function dropoutRows(x: tf.Tensor, rate: number, seed: number, rows: BatchRows): tf.Tensor {
+  const keep = 1 - rate;
+  const whole = tf.randomUniform([rows.total, ...x.shape.slice(1)], 0, 1, 'float32', seed);
+  const multiplier = tf.div(tf.floor(tf.add(whole, keep)), keep);
+  return tf.mul(x, tf.slice(multiplier, [rows.offset, ...x.shape.slice(1).map(() => 0)], x.shape));
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidParameterError, ShardstreamError } from '../core/errors.js';
-import { runModel } from './forward.js';
+import { runModel, type BatchNormOverride, type BatchRows, type RunModelOptions } from './forward.js';
 import { binaryCrossEntropy } from './losses.js';
 import { deriveSeed, SeedStream } from './seeds.js';
 
@@ -53,6 +53,18 @@ export interface GanStepOptions {
   seed: number;
   /** Global step number, counted from 0 over the whole run (a resumed run continues it). */
   step: number;
+  /** Set when this is one data-parallel replica's slice of the batch (src/train/parallel). */
+  replica?: StepReplica;
+}
+
+/** How a data-parallel replica takes part in a step on its slice `real` of the whole batch. */
+export interface StepReplica {
+  /** Where `real` sits in the whole batch: noise and dropout masks are drawn for the whole batch and these rows taken. */
+  readonly rows: BatchRows;
+  /** BatchNormalization over the whole batch. */
+  readonly batchNorm: BatchNormOverride;
+  /** The whole batch's gradients from this slice's, in the net's weight order (the same on every replica). */
+  reduceGradients(net: 'generator' | 'discriminator', grads: readonly tf.Tensor[]): tf.Tensor[];
 }
 
 /** Losses and mean discriminator outputs of one step, from the weights before the update. */
@@ -73,25 +85,28 @@ export interface GanStepResult {
  * restored after the first evaluation so they see real then fake once, as in the tutorial.
  */
 export async function ganStep(models: GanModels, optimizers: GanOptimizers, options: GanStepOptions): Promise<GanStepResult> {
-  const { real, seed, step } = options;
+  const { real, seed, step, replica } = options;
   checkStepOptions(models, options);
+  const hooks: Pick<RunModelOptions, 'rows' | 'batchNorm'> = replica ? { rows: replica.rows, batchNorm: replica.batchNorm } : {};
   const { generator, discriminator } = models;
   const noiseDim = generator.inputs[0]?.shape[1] ?? 0;
   const dropoutReal = deriveSeed(seed, SeedStream.dropoutReal, step);
   const dropoutFake = deriveSeed(seed, SeedStream.dropoutFake, step);
   const owned: tf.Tensor[] = [];
   try {
-    const z = tf.randomNormal([real.shape[0], noiseDim], 0, 1, 'float32', deriveSeed(seed, SeedStream.noise, step));
-    owned.push(z);
+    const wholeZ = tf.randomNormal([replica?.rows.total ?? real.shape[0], noiseDim], 0, 1, 'float32', deriveSeed(seed, SeedStream.noise, step));
+    owned.push(wholeZ);
+    const z = replica ? tf.slice(wholeZ, [replica.rows.offset, 0], [real.shape[0], noiseDim]) : wholeZ;
+    if (z !== wholeZ) owned.push(z);
     let fake: tf.Tensor | undefined;
     const movingStats = discriminator.nonTrainableWeights.map((w) => w.read().clone());
     owned.push(...movingStats);
     let gen: ReturnType<typeof tf.variableGrads>;
     try {
       gen = tf.variableGrads(() => {
-        fake = tf.keep(runModel(generator, z, { training: true }));
+        fake = tf.keep(runModel(generator, z, { training: true, ...hooks }));
         owned.push(fake);
-        return binaryCrossEntropy(1, runModel(discriminator, fake, { training: true, dropoutSeed: dropoutFake }));
+        return binaryCrossEntropy(1, runModel(discriminator, fake, { training: true, dropoutSeed: dropoutFake, ...hooks }));
       }, trainableVariables(generator));
     } finally {
       discriminator.nonTrainableWeights.forEach((w, i) => w.write(movingStats[i] as tf.Tensor));
@@ -101,16 +116,25 @@ export async function ganStep(models: GanModels, optimizers: GanOptimizers, opti
 
     const means: tf.Tensor[] = [];
     const dis = tf.variableGrads(() => {
-      const pReal = runModel(discriminator, real, { training: true, dropoutSeed: dropoutReal });
-      const pFake = runModel(discriminator, fakeImages, { training: true, dropoutSeed: dropoutFake });
+      const pReal = runModel(discriminator, real, { training: true, dropoutSeed: dropoutReal, ...hooks });
+      const pFake = runModel(discriminator, fakeImages, { training: true, dropoutSeed: dropoutFake, ...hooks });
       means.push(tf.keep(tf.mean(pReal)), tf.keep(tf.mean(pFake)));
       owned.push(...means);
       return tf.add(binaryCrossEntropy(1, pReal), binaryCrossEntropy(0, pFake)) as tf.Scalar;
     }, trainableVariables(discriminator));
     owned.push(dis.value, ...Object.values(dis.grads));
 
-    optimizers.generator.applyGradients(orderedGradients(generator, gen.grads));
-    optimizers.discriminator.applyGradients(orderedGradients(discriminator, dis.grads));
+    const genGrads = orderedGradients(generator, gen.grads);
+    const disGrads = orderedGradients(discriminator, dis.grads);
+    if (replica) {
+      for (const [net, grads] of [['generator', genGrads], ['discriminator', disGrads]] as const) {
+        const reduced = replica.reduceGradients(net, grads.map((g) => g.tensor));
+        owned.push(...reduced);
+        grads.forEach((g, i) => (g.tensor = reduced[i] as tf.Tensor));
+      }
+    }
+    optimizers.generator.applyGradients(genGrads);
+    optimizers.discriminator.applyGradients(disGrads);
     const [genLoss, disLoss, realP, fakeP] = await Promise.all([gen.value, dis.value, ...means].map(async (t) => (await t.data())[0] ?? NaN));
     return { genLoss: genLoss ?? NaN, disLoss: disLoss ?? NaN, realP: realP ?? NaN, fakeP: fakeP ?? NaN };
   } finally {
@@ -143,6 +167,10 @@ function checkStepOptions(models: GanModels, options: GanStepOptions): void {
   }
   if (!Number.isSafeInteger(seed)) throw new InvalidParameterError('seed', 'an integer', seed);
   if (!Number.isSafeInteger(step) || step < 0) throw new InvalidParameterError('step', 'a non-negative integer', step);
+  const rows = options.replica?.rows;
+  if (rows && !(Number.isSafeInteger(rows.offset) && rows.offset >= 0 && rows.offset + real.shape[0] <= rows.total)) {
+    throw new InvalidParameterError('replica.rows', `a slice of ${real.shape[0]} rows inside the whole batch`, rows);
+  }
 }
 
 function checkLearningRate(learningRate: number): void {

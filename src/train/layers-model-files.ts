@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
-import { WriteFailedError } from '../core/errors.js';
+import { InvalidInputError, WriteFailedError } from '../core/errors.js';
 
 /** File names of a TensorFlow.js Layers model folder, as `tensorflowjs_converter` names them. */
 export const LAYERS_MODEL_FILES = { model: 'model.json', weights: 'group1-shard1of1.bin' } as const;
@@ -36,4 +36,44 @@ export async function saveLayersModel(dir: string, model: tf.LayersModel): Promi
   await mkdir(dir, { recursive: true });
   await writeFileAtomic(join(dir, LAYERS_MODEL_FILES.weights), weights);
   await writeFileAtomic(join(dir, LAYERS_MODEL_FILES.model), `${JSON.stringify(modelJson)}\n`);
+}
+
+/**
+ * Loads a Layers model folder written by {@link saveLayersModel} (or tensorflowjs_converter):
+ * `model.json` and the weight files its manifest names, read from disk (plain @tensorflow/tfjs
+ * has no `file://` handler). `modelJson` is the path of `model.json`.
+ */
+export async function loadLayersModelFile(modelJson: string): Promise<tf.LayersModel> {
+  let json: tf.io.ModelJSON;
+  try {
+    json = JSON.parse(await readFile(modelJson, 'utf8')) as tf.io.ModelJSON;
+  } catch (error) {
+    throw new InvalidInputError(modelJson, `cannot read a TensorFlow.js model: ${(error as Error).message}`, { cause: error });
+  }
+  if (json.modelTopology === undefined || !Array.isArray(json.weightsManifest)) throw new InvalidInputError(modelJson, 'not a TensorFlow.js Layers model.json (no modelTopology or weightsManifest)');
+  const handler: tf.io.IOHandler = {
+    load: () =>
+      tf.io.getModelArtifactsForJSON(json, async (manifest) => {
+        const files = await Promise.all(
+          manifest.flatMap((group) =>
+            group.paths.map(async (p) => {
+              const path = join(dirname(modelJson), p);
+              try {
+                return await readFile(path);
+              } catch (error) {
+                throw new InvalidInputError(path, `cannot read the weights of ${modelJson}: ${(error as Error).message}`, { cause: error });
+              }
+            }),
+          ),
+        );
+        const buffers = files.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+        return [manifest.flatMap((group) => group.weights), tf.io.concatenateArrayBuffers(buffers)];
+      }),
+  };
+  try {
+    return await tf.loadLayersModel(handler);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw error;
+    throw new InvalidInputError(modelJson, `cannot load the model: ${(error as Error).message}`, { cause: error });
+  }
 }

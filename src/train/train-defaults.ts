@@ -9,6 +9,8 @@ export const TRAIN_DEFAULTS = {
   seed: 0,
   rank: 0,
   world: 1,
+  independentReplicas: false,
+  requireGpu: false,
   out: 'runs',
   backend: 'auto',
   widthMult: 1,

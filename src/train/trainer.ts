@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { openBatchStream, type BatchStream } from '../client/batches.js';
 import type { BatchesOptions, StreamFormat } from '../client/options.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
@@ -8,12 +8,15 @@ import { InvalidInputError, InvalidParameterError } from '../core/errors.js';
 import type { TensorBatch } from '../shards/tensor-batch.js';
 import { selectBackend, type BackendPreference, type SelectedBackend } from './backend.js';
 import { loadGan, saveGan, type CheckpointMeta } from './checkpoint.js';
-import { createOptimizers, ganStep, learningRateAt, setLearningRate, type GanStepResult } from './gan-step.js';
+import { createOptimizers, learningRateAt, setLearningRate, type GanStepResult } from './gan-step.js';
 import { buildDcgan, type Dcgan } from './model.js';
+import { createGanStepper } from './parallel/gan-stepper.js';
+import { resolveThreads } from './parallel/thread-count.js';
 import { writeAnimatedGif } from './outputs/gif.js';
 import { writeImageGrid } from './outputs/image-grid.js';
 import { lossRowsToResume, writeLossCsv, type LossRow } from './outputs/loss-log.js';
 import { writeLossPlot, writeProbabilityPlot } from './outputs/plots.js';
+import { startEpochEval, type EpochEval, type EpochEvalOptions } from '../eval/epoch-eval.js';
 import { runLayout, saveNameFor, type RunLayout } from './run-layout.js';
 import { deriveSeed } from './seeds.js';
 import { TRAIN_DEFAULTS } from './train-defaults.js';
@@ -42,12 +45,25 @@ export interface TrainOptions {
   readonly seed?: number;
   /** @default 0 */
   readonly rank?: number;
-  /** @default 1 */
+  /** Trainers splitting each global batch; above 1 only with {@link independentReplicas}. @default 1 */
   readonly world?: number;
+  /**
+   * Each rank trains its own model on its slice of every global batch: nothing averages gradients
+   * across ranks, so `world > 1` is refused without this. @default false
+   */
+  readonly independentReplicas?: boolean;
   /** Outputs go to `<out>/<SaveName>/`. @default 'runs' */
   readonly out?: string;
   /** @default 'auto' */
   readonly backend?: BackendPreference;
+  /** Fail with the GPU diagnosis (`GpuUnavailableError`) instead of training on a CPU. @default false */
+  readonly requireGpu?: boolean;
+  /**
+   * Training threads on the wasm and cpu backends: replicas on slices of every batch, with
+   * synchronized BN and gradients summed before each Adam step (src/train/parallel). At most one per row of a batch.
+   * @default os.availableParallelism() on wasm and cpu, 1 on tensorflow
+   */
+  readonly threads?: number;
   /** Factor on every hidden width. @default 1 */
   readonly widthMult?: number;
   /** Model image side (images are resized to it when the data differs). @default 64 */
@@ -62,6 +78,8 @@ export interface TrainOptions {
   readonly format?: StreamFormat;
   /** @default process.env.SHARDSTREAM_TOKEN */
   readonly token?: string;
+  /** Score the generator's digits after epochs (MNIST: `logs/<SaveName>-eval.csv`, `plot/<SaveName>-eval.png`). @default none */
+  readonly eval?: EpochEvalOptions;
   /** Stop after the current step, save a checkpoint, and return (the data stream is closed, not aborted). */
   readonly signal?: AbortSignal;
   /** Called once the backend, data and model are ready. */
@@ -79,6 +97,8 @@ export { TRAIN_DEFAULTS } from './train-defaults.js';
 /** What {@link TrainOptions.onStart} is told. */
 export interface TrainStartInfo {
   readonly backend: SelectedBackend;
+  /** Threads that train (see {@link TrainOptions.threads}). */
+  readonly threads: number;
   readonly layout: RunLayout;
   readonly records: number;
   readonly stepsPerEpoch: number;
@@ -127,6 +147,9 @@ interface RunPosition extends CheckpointMeta {
   batchSize: number;
 }
 
+/** Why `world > 1` needs `independentReplicas` (the same reason as dcgan-train's usage error). */
+const WORLD_EXPECTED = '1 unless independentReplicas is true (each rank would train a separate model: nothing averages gradients across ranks; for one model on several processes use PyTorch DDP with clients/python)';
+
 /** Label of the random stream of the 16 fixed grid noise vectors. */
 const GRID_NOISE_STREAM = 5;
 
@@ -135,8 +158,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const o = { ...TRAIN_DEFAULTS, ...definedOnly(options) };
   for (const key of ['epochs', 'batchSize', 'noiseDim', 'world', 'size', 'saveEvery'] as const) positive(key, o[key]);
   if (o.stepsPerEpoch !== undefined) positive('stepsPerEpoch', o.stepsPerEpoch);
+  if (o.world > 1 && !o.independentReplicas) throw new InvalidParameterError('world', WORLD_EXPECTED, o.world);
   const log = o.log ?? ((): void => undefined);
-  const backend = await selectBackend(o.backend);
+  const backend = await selectBackend(o.backend, { requireGpu: o.requireGpu });
   const tf = backend.tf;
 
   const streamOptions = (epoch: number, startBatch: number): BatchesOptions => ({
@@ -191,11 +215,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       log(`resuming from ${checkpoint} at epoch ${position.epoch + 1}, batch ${position.batch}`);
     } else log(`no checkpoint under ${layout.checkpointDir}: starting from the beginning`);
   }
+  const threads = resolveThreads(o.threads, backend.name, o.batchSize);
   await mkdir(layout.plotDir, { recursive: true });
   await writeLossCsv(layout.lossCsv, rows);
 
   o.onStart?.({
     backend,
+    threads,
     layout,
     records: stream.records,
     stepsPerEpoch,
@@ -209,14 +235,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   const save = async (name: string): Promise<void> => {
     const dir = join(layout.checkpointDir, name);
-    await saveGan(dir, models, optimizers, { ...position });
+    await stepper.sync();
+    // where the data was, so that dcgan-eval finds the shard set of a checkpoint
+    await saveGan(dir, models, optimizers, { ...position, data: /^https?:\/\//.test(o.data) ? o.data : resolve(o.data), ...(o.eval ? { evalData: resolve(o.eval.data) } : {}) });
     await writeFileAtomic(layout.latestCheckpoint, `${JSON.stringify({ checkpoint: name })}\n`);
     checkpoint = dir;
     log(`checkpoint saved: ${dir}`);
   };
 
+  // after onStart and the resume: the replicas start from the main thread's (resumed) state
+  const stepper = await createGanStepper({ threads, backend: backend.name, models, optimizers, model: dcgan.options });
   let interrupted = false;
+  let epochEval: EpochEval | undefined;
   try {
+    if (o.eval) epochEval = await startEpochEval(backend, layout, o.size, position.epoch, o.eval);
     for (let epoch = position.epoch; epoch < o.epochs && !interrupted; epoch++) {
       setLearningRate(optimizers, learningRateAt(epoch, o.lr));
       const startBatch = epoch === position.epoch ? position.batch : 0;
@@ -237,7 +269,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const real = toModelInput(backend, next.value, o.size);
         let result: GanStepResult;
         try {
-          result = await ganStep(models, optimizers, { real, seed: o.seed, step: position.step });
+          result = await stepper.step(real, o.seed, position.step);
         } finally {
           real.dispose();
         }
@@ -266,11 +298,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const row: LossRow = { epoch, Real_P: position.sums[0] / n, Fake_P: position.sums[1] / n, Gen_loss: position.sums[2] / n, Dis_loss: position.sums[3] / n };
       rows.push(row);
       await writeLossCsv(layout.lossCsv, rows);
+      await stepper.sync();
       const grid = tf.tidy(() => dcgan.generator.predict(gridNoise) as import('@tensorflow/tfjs').Tensor4D);
       await writeImageGrid(layout.grid(epoch + 1), (await grid.data()) as Float32Array, grid.shape);
       grid.dispose();
       position = { ...position, epoch: epoch + 1, batch: 0, sums: [0, 0, 0, 0], steps: 0 };
       o.onEpoch?.(row, { epochs: o.epochs, seconds: (performance.now() - epochStart) / 1000 });
+      await epochEval?.afterEpoch(epoch, dcgan.generator, epoch + 1 === o.epochs);
       if ((epoch + 1) % o.saveEvery === 0 || epoch + 1 === o.epochs || o.signal?.aborted) {
         await save(`epoch-${String(epoch + 1).padStart(3, '0')}`);
       }
@@ -278,10 +312,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
   } finally {
     await stream?.close();
+    await stepper.close();
     gridNoise.dispose();
+    epochEval?.dispose();
   }
 
   if (!interrupted) await writeFinalOutputs(layout, rows);
+  if (!interrupted) await epochEval?.finish();
   const result = { layout, rows, epochsDone: position.epoch, checkpoint, interrupted, backend };
   disposeModels(dcgan, optimizers);
   return result;

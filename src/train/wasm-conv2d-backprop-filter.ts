@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { backend_util, Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { patchRuns } from './patch-runs.js';
 import { addInto, copyRange, freeWasm, heapF32, matMulWasm, transposeWasm, DEFAULT_MAX_COLUMN_FLOATS, type ColumnBufferOptions } from './wasm-ops.js';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
@@ -11,9 +12,10 @@ export type Conv2DBackpropFilterWasmOptions = ColumnBufferOptions;
 /**
  * The filter gradient of a 2-D convolution on the WASM backend, which ships without one:
  * `dW[kh,kw,ci,co] = Σ x[b, oy·s + kh − pad, ox·s + kw − pad, ci] · dy[b, oy, ox, co]`.
- * Computed as im2col of `x` (rows `(b,oy,ox)`, columns `(kh,kw,ci)`) and one untransposed
- * matmul `dyᵀ · cols` per chunk of images, which is the backend's fast XNNPACK path
- * (a transposed matmul there is a naive loop, ~40× slower). NCHW is transposed to NHWC first.
+ * Computed as a transposed im2col of `x` (rows `(kh,kw,ci)`, columns `(b,oy,ox)`) and one
+ * untransposed matmul `colsᵀ · dy` per chunk of images, which is the backend's fast XNNPACK path
+ * (a transposed matmul there is a naive loop, ~40× slower) and gives dW in its own layout.
+ * NCHW is transposed to NHWC first.
  */
 export function createConv2DBackpropFilterWasm(options: Conv2DBackpropFilterWasmOptions = {}): KernelFunc {
   const maxColumnFloats = options.maxColumnFloats ?? DEFAULT_MAX_COLUMN_FLOATS;
@@ -58,15 +60,18 @@ function filterGradNhwc(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, inf
   const depth = filterHeight * filterWidth * inChannels;
   const rowsPerImage = outHeight * outWidth;
   const perChunk = Math.max(1, Math.min(batchSize, Math.floor(maxColumnFloats / Math.max(1, rowsPerImage * depth))));
-  let sum: TensorInfo | null = null; // dWᵀ, [1, co, kh·kw·ci]
+  let sum: TensorInfo | null = null; // dW as [1, kh·kw·ci, co]
   for (let first = 0; first < batchSize && rowsPerImage > 0; first += perChunk) {
     const images = Math.min(perChunk, batchSize - first);
     const rows = images * rowsPerImage;
-    const cols = im2col(backend, x, info, first, images);
-    const dyRows = copyRange(backend, dy, first * rowsPerImage * outChannels, rows * outChannels, [1, rows, outChannels]);
-    const dyT = transposeWasm(backend, dyRows, [0, 2, 1]);
-    const part = matMulWasm(backend, dyT, cols);
-    freeWasm(backend, cols, dyRows, dyT);
+    const colsT = im2colTransposed(backend, x, info, first, images);
+    // dy of the whole batch is already [rows, co] row-major: hand it over under that shape.
+    const whole = images === batchSize;
+    const dyRows = whole
+      ? { dataId: dy.dataId, shape: [1, rows, outChannels], dtype: 'float32' as const }
+      : copyRange(backend, dy, first * rowsPerImage * outChannels, rows * outChannels, [1, rows, outChannels]);
+    const part = matMulWasm(backend, colsT, dyRows);
+    freeWasm(backend, colsT, ...(whole ? [] : [dyRows]));
     sum = sum === null ? part : addInto(backend, sum, part);
   }
   const filterShape = [filterHeight, filterWidth, inChannels, outChannels];
@@ -75,44 +80,29 @@ function filterGradNhwc(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, inf
     heapF32(backend, zeros).fill(0);
     return zeros;
   }
-  const dW = transposeWasm(backend, sum, [0, 2, 1]);
-  freeWasm(backend, sum);
   // [1, kh·kw·ci, co] in row-major order is exactly [kh, kw, ci, co]: hand over the data under that shape.
-  return { dataId: dW.dataId, shape: filterShape, dtype: 'float32' };
+  return { dataId: sum.dataId, shape: filterShape, dtype: 'float32' };
 }
 
-/** Patches of `images` images from `first`: one row per output pixel, `kh·kw·ci` columns, zeros where padding. */
-function im2col(backend: BackendWasm, x: TensorInfo, info: Conv2DInfo, first: number, images: number): TensorInfo {
-  const { inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const { top, left } = info.padInfo;
-  const rowWidth = filterWidth * inChannels;
-  const out = backend.makeOutput([1, images * outHeight * outWidth, filterHeight * rowWidth], 'float32');
+/**
+ * Patches of `images` images from `first`, transposed: one row per filter tap `(kh,kw,ci)`, one
+ * column per output pixel `(b,oy,ox)`, zeros where padding. In this layout the matmul's second
+ * operand is dy (`co` wide) rather than the patches (`kh·kw·ci` wide): the backend repacks its
+ * second operand on every call, at the cost of many multiply-adds per element, so it must be
+ * the smaller one (measured: 16×4096·4096×128 takes 20× longer than 128×4096·4096×16).
+ */
+function im2colTransposed(backend: BackendWasm, x: TensorInfo, info: Conv2DInfo, first: number, images: number): TensorInfo {
+  const { inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
+  const out = backend.makeOutput([1, filterHeight * filterWidth * inChannels, images * outHeight * outWidth], 'float32');
   const src = heapF32(backend, x);
   const dst = heapF32(backend, out);
-  const xRow = inWidth * inChannels;
-  let d = 0;
-  for (let b = first; b < first + images; b++) {
-    const image = b * inHeight * xRow;
-    for (let oy = 0; oy < outHeight; oy++) {
-      const y0 = oy * strideHeight - top;
-      for (let ox = 0; ox < outWidth; ox++) {
-        const x0 = ox * strideWidth - left;
-        // The run of filter columns that falls inside the image is contiguous in both x and the patch row.
-        const lo = Math.max(0, -x0);
-        const hi = Math.min(filterWidth, inWidth - x0);
-        for (let kh = 0; kh < filterHeight; kh++, d += rowWidth) {
-          const y = y0 + kh;
-          if (y < 0 || y >= inHeight || hi <= lo) {
-            dst.fill(0, d, d + rowWidth);
-            continue;
-          }
-          if (lo > 0) dst.fill(0, d, d + lo * inChannels);
-          const s = image + y * xRow + (x0 + lo) * inChannels;
-          dst.set(src.subarray(s, s + (hi - lo) * inChannels), d + lo * inChannels);
-          if (hi < filterWidth) dst.fill(0, d + hi * inChannels, d + rowWidth);
-        }
-      }
-    }
+  dst.fill(0); // padding; one memset is cheaper than filling the short runs of each row
+  const { runs, step } = patchRuns(info, first, images);
+  for (let r = 0; r < runs.length; r += 3) {
+    const column = runs[r] as number;
+    const count = runs[r + 2] as number;
+    let pixel = runs[r + 1] as number;
+    for (let i = 0; i < count; i++, pixel += step) dst[column + i] = src[pixel] as number;
   }
   return out;
 }

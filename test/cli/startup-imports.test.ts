@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,8 @@ export async function resolve(specifier, context, next) {
 
 /** Packages that cost tens to hundreds of milliseconds to load; none is needed to parse arguments. */
 const HEAVY = ['@tensorflow/', 'sharp', '@img/', '@cwasm/', 'fastify', 'protobufjs', 'vega', 'undici', 'fast-csv', 'cli-progress'];
-const BINS = ['tfrecord', 'celeba-convert', 'mnist-convert', 'shard-server', 'dcgan-train', 'shardstream-demo'];
+/** Every bin of package.json, so that a new one is checked too. */
+const BINS = Object.keys((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { bin: Record<string, string> }).bin);
 
 let dir: string;
 let small: string;
@@ -48,10 +50,10 @@ afterAll(async () => {
 });
 
 /** Run a bin with the preload; the packages it loaded (names under node_modules/), sorted. */
-async function packagesLoaded(bin: string, args: readonly string[]): Promise<{ code: number | null; stdout: string; packages: string[] }> {
+async function packagesLoaded(bin: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; packages: string[] }> {
   const trace = join(dir, `trace-${run++}.txt`);
   await writeFile(trace, '');
-  const r = await runBin(bin, args, { env: { STARTUP_TRACE: trace, NODE_OPTIONS: `--import=${pathToFileURL(join(dir, 'preload.mjs')).href}` } });
+  const r = await runBin(bin, args, { env: { ...env, STARTUP_TRACE: trace, NODE_OPTIONS: `--import=${pathToFileURL(join(dir, 'preload.mjs')).href}` } });
   const names = (await readFile(trace, 'utf8')).split('\n').flatMap((line) => {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(decodeURIComponent(line));
     return m ? [m[1]!] : [];
@@ -62,8 +64,15 @@ async function packagesLoaded(bin: string, args: readonly string[]): Promise<{ c
 const heavyIn = (packages: readonly string[]): string[] => packages.filter((p) => HEAVY.some((h) => p.startsWith(h)));
 
 describe('command start-up loads no heavy package before it needs one', () => {
-  it.each(BINS.flatMap((bin) => [[bin, '--version'], [bin, '--help']]))('%s %s loads commander only', async (bin, flag) => {
+  it.each(BINS.flatMap((bin) => [[bin, '--version'], [bin, '--help']]))('%s %s loads no package: the build stored its text', async (bin, flag) => {
     const r = await packagesLoaded(bin, [flag]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toBe('');
+    expect(r.packages).toEqual([]);
+  });
+
+  it.each(BINS.flatMap((bin) => [[bin, '--version'], [bin, '--help']]))('%s %s without the stored text loads commander only', async (bin, flag) => {
+    const r = await packagesLoaded(bin, [flag], { SHARDSTREAM_CLI_TEXT_CACHE: '0' });
     expect(r.code).toBe(0);
     expect(r.stdout).not.toBe('');
     expect(r.packages).toContain('commander'); // the trace works

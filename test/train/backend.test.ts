@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { ShardstreamError } from '../../src/core/errors.js';
 import { BackendUnavailableError } from '../../src/train/backend-error.js';
 import { selectBackend } from '../../src/train/backend.js';
+import { GpuUnavailableError } from '../../src/train/gpu-unavailable-error.js';
+import { train } from '../../src/train/trainer.js';
+import { writeShardSet } from '../helpers/shard-set.js';
 import type { BackendPreference } from '../../src/train/backend.js';
 
 // tfjs-node and tfjs-node-gpu are optional dependencies that cannot be installed offline;
@@ -48,5 +51,32 @@ describe('selectBackend', () => {
     await expect(selectBackend('gpu' as BackendPreference)).rejects.toThrow(
       'Expected one of auto, tensorflow, wasm, cpu for backend but received "gpu" of type string',
     );
+  });
+});
+
+describe.skipIf(nativeInstalled)('requireGpu without the native packages', () => {
+  it('selectBackend throws GpuUnavailableError whose message is the full diagnosis', async () => {
+    const error = await selectBackend('auto', { requireGpu: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GpuUnavailableError);
+    const e = error as GpuUnavailableError;
+    expect(e.code).toBe('ERR_GPU_UNAVAILABLE');
+    expect(e.diagnosis.ok).toBe(false);
+    expect(e.diagnosis.facts.pkg).toEqual({ state: 'absent' });
+    expect(e.message.startsWith('backend tensorflow: a GPU was required and none is used: @tensorflow/tfjs-node-gpu not installed')).toBe(true);
+    expect(e.message).toContain(e.diagnosis.lines.join('\n'));
+    expect(e.message).toContain('libcudart.so.11.0');
+  });
+
+  it('selectBackend refuses requireGpu with the wasm or cpu backend', async () => {
+    await expect(selectBackend('cpu', { requireGpu: true })).rejects.toThrow('Expected auto or tensorflow with requireGpu for backend but received "cpu" of type string');
+  });
+
+  it('train({ requireGpu: true }) fails before it trains', async () => {
+    const set = await writeShardSet({ encoding: 'raw', height: 8, width: 8, channels: 3 });
+    try {
+      await expect(train({ data: set.dir, out: set.dir, requireGpu: true, epochs: 1 })).rejects.toBeInstanceOf(GpuUnavailableError);
+    } finally {
+      await set.cleanup();
+    }
   });
 });

@@ -3,7 +3,7 @@ import type { KernelConfig, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/train/backend.js';
 import { createConv2DBackpropFilterWasm } from '../../src/train/wasm-conv2d-backprop-filter.js';
-import { createConv2DBackpropInputWasm } from '../../src/train/wasm-conv2d-backprop-input.js';
+import { columnLayout, createConv2DBackpropInputWasm } from '../../src/train/wasm-conv2d-backprop-input.js';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../../src/train/wasm-kernels.js';
 
 type Pad = 'same' | 'valid' | number;
@@ -23,6 +23,9 @@ const CASES: Case[] = [
   { x: [4, 4, 4, 8], filter: [4, 4, 8, 2], strides: 1, pad: 'valid' }, // the discriminator's last conv: 1×1 out
   { x: [2, 9, 9, 5], filter: [5, 5, 5, 7], strides: 3, pad: 'same' },
   { x: [2, 6, 6, 3], filter: [3, 3, 3, 4], strides: 2, pad: 1 },
+  // The generator's first two layers in shape: few patch rows and many taps, which the input gradient does as colsᵀ = W · dyᵀ.
+  { x: [2, 4, 4, 32], filter: [4, 4, 32, 40], strides: 1, pad: 'valid' },
+  { x: [2, 8, 8, 64], filter: [4, 4, 64, 96], strides: 2, pad: 'same' },
 ];
 
 /** Deterministic values in [-1, 1). */
@@ -159,6 +162,15 @@ describe('wasm Conv2DBackpropFilter', () => {
 });
 
 describe('wasm Conv2DBackpropInput (replacement)', () => {
+  it('takes both matmul layouts among the cases', () => {
+    const layouts = CASES.map((c) => {
+      const out = outShape(c);
+      return columnLayout(c.filter[3], c.filter[0] * c.filter[1] * c.filter[2], (out[0] ?? 0) * (out[1] ?? 0) * (out[2] ?? 0));
+    });
+    expect(layouts.slice(-2)).toEqual(['colsT', 'colsT']);
+    expect(layouts.slice(0, -2).every((l) => l === 'cols')).toBe(true);
+  });
+
   it.each(CASES.map((c, i) => [i, c] as const))('matches the cpu backend through tf.grad (case %i)', async (i, c) => {
     const expected = await onBackend('cpu', () => inputGradient(c, 200 + i));
     const actual = await onBackend('wasm', () => inputGradient(c, 200 + i));
@@ -178,11 +190,15 @@ describe('wasm Conv2DBackpropInput (replacement)', () => {
     expectClose(actual, expected);
   });
 
-  it('gives the same result when the batch is done in chunks', async () => {
-    const c: Case = { x: [5, 8, 8, 3], filter: [4, 4, 3, 4], strides: 2, pad: 'same' };
+  it.each([
+    // 16 rows of 48 columns per image: a limit of 2 images per chunk gives chunks of 2, 2 and 1.
+    { layout: 'cols', c: { x: [5, 8, 8, 3], filter: [4, 4, 3, 4], strides: 2, pad: 'same' } as Case, maxColumnFloats: 2 * 16 * 48 },
+    // One row of 512 columns per image, in chunks of 2, 2 and 1.
+    { layout: 'colsT', c: { x: [5, 4, 4, 32], filter: [4, 4, 32, 40], strides: 1, pad: 'valid' } as Case, maxColumnFloats: 2 * 512 },
+  ])('gives the same result when the batch is done in chunks ($layout)', async ({ c, maxColumnFloats }) => {
     const expected = await onBackend('cpu', () => runInputKernel(c, 13, 'NHWC'));
     await tf.setBackend('wasm');
-    const kernel = createConv2DBackpropInputWasm({ maxColumnFloats: 2 * 16 * 48 });
+    const kernel = createConv2DBackpropInputWasm({ maxColumnFloats });
     const actual = tf.tidy(() => {
       const dy = values(outShape(c), 14);
       const filter = values(c.filter, 15);
@@ -193,9 +209,9 @@ describe('wasm Conv2DBackpropInput (replacement)', () => {
     expectClose(actual, expected);
   });
 
-  it('frees its intermediate buffers', async () => {
+  it.each([0, CASES.length - 1])('frees its intermediate buffers (case %i)', async (i) => {
     await tf.setBackend('wasm');
-    const c = CASES[0] as Case;
+    const c = CASES[i] as Case;
     runInputKernel(c, 1, 'NHWC');
     const before = tf.backend().numDataIds();
     runInputKernel(c, 1, 'NHWC');

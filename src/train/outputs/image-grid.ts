@@ -38,7 +38,9 @@ export async function writeImageGrid(path: string, images: Float32Array, shape: 
     }
   }
   await mkdir(dirname(path), { recursive: true });
+  // sharp writes one-channel raw input as RGB unless told: grayscale models give grayscale PNGs
   await sharp(out, { raw: { width: W, height: rows * h, channels: c as 1 | 3 } })
+    .toColourspace(c === 1 ? 'b-w' : 'srgb')
     .png()
     .toFile(path);
 }

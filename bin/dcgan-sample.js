@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+import { printCliText } from '../dist/src/cli/cli-text-cache.js';
+
+const command = new URL('../dist/src/cli/dcgan-sample.js', import.meta.url);
+if (!printCliText('dcgan-sample', command.href)) await import(command.href);

@@ -1,0 +1,10 @@
+export { noiseForSeed, meanNoise, checkSeed, SAMPLE_NOISE_STREAM } from './noise.js';
+export { interpolateNoise, slerp, lerp, LATENT_PATHS, type LatentPath } from './latent-walk.js';
+export { arithmeticNoise, type ArithmeticTerms, type ArithmeticNoise } from './latent-arithmetic.js';
+export { parseSeedList, parseSeedPair, parseArithmeticTerms, MAX_SEEDS } from './seed-list.js';
+export { resolveGeneratorSource, type GeneratorSource } from './generator-source.js';
+export { loadGenerator, type LoadedGenerator, type LoadGeneratorOptions } from './load-generator.js';
+export { generateImages } from './generate-images.js';
+export { upscaleNearest, type ImageBatch } from './upscale.js';
+export { writeTiles, imageAt, type TileOptions, type WrittenImage } from './write-tiles.js';
+export { sampleCheckpoint, defaultSampleDir, defaultScale, type SampleOptions, type SampleResult, type WalkRequest } from './sample-checkpoint.js';
