@@ -24,7 +24,7 @@ import { DecodePool } from '../src/images/decode-pool.js';
 import { fastDecode, type FastEncoding } from '../src/images/fast-decode.js';
 import type { ManifestImage } from '../src/shards/manifest.js';
 import { sharpDecode } from '../src/shards/record-image.js';
-import { bytesFeature, encodeExample } from '../src/tfrecord/example.js';
+import { bytesFeature, encodeExample } from '../src/tfrecord/example/index.js';
 import { noisyPixels } from '../test/helpers/shard-set.js';
 
 const { values } = parseArgs({

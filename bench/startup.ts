@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { bytesFeature, encodeExample, int64Feature } from '../src/tfrecord/example.js';
+import { bytesFeature, encodeExample, int64Feature } from '../src/tfrecord/example/index.js';
 import { encodeRecords } from '../src/tfrecord/framing.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' } } });

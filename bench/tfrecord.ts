@@ -13,7 +13,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bytesFeature, decodeExample, int64Feature } from '../src/tfrecord/example.js';
+import { bytesFeature, decodeExample, int64Feature } from '../src/tfrecord/example/index.js';
 import { readRecords } from '../src/tfrecord/reader.js';
 import { TFRecordWriter } from '../src/tfrecord/writer.js';
 

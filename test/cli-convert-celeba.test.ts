@@ -8,8 +8,9 @@ import { ALIGNED, background, IMAGES, WILD, type FixtureImage } from '../fixture
 import { clampBox } from '../src/datasets/image-transform.js';
 import { resizeBilinear } from '../src/datasets/resize.js';
 import { decodeExampleImage } from '../src/shards/record-image.js';
-import type { Example } from '../src/tfrecord/example.js';
-import { CELEBA_FIXTURE, copyCelebaFixture, folderBytes, readShardSet, ROOT, runBin, tempDir, text, values, type ShardSetContents } from './datasets/helpers.js';
+import type { Example } from '../src/tfrecord/example/index.js';
+import { CELEBA_FIXTURE, copyCelebaFixture, folderBytes, readShardSet, ROOT, tempDir, text, values, type ShardSetContents } from './datasets/helpers.js';
+import { runBin } from './helpers/run-bin.js';
 
 const convert = (...args: string[]) => runBin('celeba-convert', ['--root', CELEBA_FIXTURE, '-q', ...args]);
 const byQuirk = (q: FixtureImage['quirk']) => IMAGES.find((i) => i.quirk === q)!;
@@ -335,7 +336,7 @@ describe('celeba-convert: options and inputs', () => {
   });
 
   it('warns when --workers is more than the thread pool runs at once', async () => {
-    const r = await runBin('celeba-convert', ['--root', CELEBA_FIXTURE, '-q', '--out', join(await tempDir(), 'out'), '--partition', 'val', '--workers', '5'], { UV_THREADPOOL_SIZE: '4' });
+    const r = await runBin('celeba-convert', ['--root', CELEBA_FIXTURE, '-q', '--out', join(await tempDir(), 'out'), '--partition', 'val', '--workers', '5'], { env: { UV_THREADPOOL_SIZE: '4' } });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("warning: --workers 5 but libuv's thread pool has 4 threads: start with UV_THREADPOOL_SIZE=5 to run them all at once\n");
   });

@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { defaultMnistSource } from '../src/datasets/mnist-source.js';
 import { resizeBilinear } from '../src/datasets/resize.js';
 import { readAllRecords } from '../src/tfrecord/reader.js';
-import { decodeExample, getInt } from '../src/tfrecord/example.js';
-import { folderBytes, MNIST_FIXTURE, readShardSet, runBin, tempDir, text, values } from './datasets/helpers.js';
+import { decodeExample, getInt } from '../src/tfrecord/example/index.js';
+import { folderBytes, MNIST_FIXTURE, readShardSet, tempDir, text, values } from './datasets/helpers.js';
+import { runBin } from './helpers/run-bin.js';
 
 const convert = (...args: string[]) => runBin('mnist-convert', ['-q', ...args]);
 

@@ -3,35 +3,26 @@
  * celeba-convert / mnist-convert → shard-server (both sets, token) → dcgan-train (tiny model)
  * → the outputs of DESIGN §7; then `tfrecord verify` on what was written and on a stream body.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runBin } from './cli/run-bin.js';
+import { runBin } from './helpers/run-bin.js';
+import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const TOKEN = 'e2e-secret-token';
-let server: ChildProcess | undefined;
+let server: ServerProcess | undefined;
 
-afterAll(() => {
-  server?.kill('SIGTERM');
+afterAll(async () => {
+  await server?.stop();
 });
 
-function startServer(dataDir: string): Promise<string> {
-  const bin = fileURLToPath(new URL('../bin/shard-server.js', import.meta.url));
-  server = spawn(process.execPath, [bin, '--data', dataDir, '--port', '0'], { env: { ...process.env, SHARDSTREAM_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    server!.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    server!.on('exit', (code) => reject(new Error(`shard-server exited with ${code}: ${out}`)));
-  });
+async function startServer(dataDir: string): Promise<string> {
+  server = await startServerProcess(['--data', dataDir], { SHARDSTREAM_TOKEN: TOKEN });
+  return server.url;
 }
 
 describe('end to end: fixtures → converters → shard-server → dcgan-train → outputs', () => {

@@ -1,31 +1,25 @@
 import { Option } from 'commander';
-import { InvalidParameterError } from '../core/errors.js';
+import { definedOnly } from '../core/defined-only.js';
 import type { CelebaConvertOptions } from '../datasets/celeba.js';
 import { CELEBA_DEFAULTS, CELEBA_IMAGE_TYPES, CELEBA_LAYOUTS } from '../datasets/celeba-choices.js';
 import { CELEBA_PARTITIONS } from '../datasets/celeba-index.js';
 import { IMAGE_ENCODINGS } from '../datasets/image-encoding.js';
 import { NothingWrittenError } from '../datasets/nothing-written-error.js';
 import { defaultWorkers, threadPoolWarning } from '../datasets/options.js';
-import { createProgram, parseCount, parseNumber, parsePositive, runCli, UsageError } from './run-cli.js';
+import { checkConvertOptions, commonConvertOptions, prepareSharp, type CommonConvertFlags } from './convert-flags.js';
+import { createProgram, parseCount, parseNumber, parsePositive, runCli } from './run-cli.js';
 
 // The converter (sharp, the writer) is imported inside the action, so that --help, --version and a
 // usage error load only commander (start-up time, issue 13).
 
-interface Flags {
+interface Flags extends CommonConvertFlags {
   root: string;
-  out: string;
   partition: CelebaConvertOptions['partition'];
   imageType: CelebaConvertOptions['imageType'];
   bbox: boolean;
-  size: number;
   format: CelebaConvertOptions['format'];
   quality: number;
-  shardSize?: number;
-  shards?: number;
   layout: CelebaConvertOptions['layout'];
-  workers: number;
-  limit?: number;
-  quiet: boolean;
 }
 
 /** Library option name → command-line flag, for usage errors. */
@@ -54,26 +48,13 @@ const program = createProgram('celeba-convert', 'Convert a CelebA folder into a 
       import('sharp'),
     ]);
     const options: CelebaConvertOptions = {
+      ...commonConvertOptions(flags),
       root: flags.root,
-      out: flags.out,
       bbox: flags.bbox,
-      size: flags.size,
       quality: flags.quality,
-      workers: flags.workers,
-      ...(flags.partition ? { partition: flags.partition } : {}),
-      ...(flags.imageType ? { imageType: flags.imageType } : {}),
-      ...(flags.format ? { format: flags.format } : {}),
-      ...(flags.layout ? { layout: flags.layout } : {}),
-      ...(flags.shards !== undefined ? { shards: flags.shards } : {}),
-      ...(flags.shardSize !== undefined ? { shardSizeMb: flags.shardSize } : {}),
-      ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+      ...definedOnly({ partition: flags.partition, imageType: flags.imageType, format: flags.format, layout: flags.layout }),
     };
-    try {
-      resolveCelebaOptions(options);
-    } catch (error) {
-      if (error instanceof InvalidParameterError) throw new UsageError(`${FLAG_OF[error.param] ?? `--${error.param}`}: ${error.message}`);
-      throw error;
-    }
+    checkConvertOptions(resolveCelebaOptions, options, FLAG_OF);
     prepareSharp(sharp);
     const poolWarning = threadPoolWarning(flags.workers);
     if (poolWarning !== undefined) process.stderr.write(`warning: ${poolWarning}\n`);
@@ -89,16 +70,5 @@ const program = createProgram('celeba-convert', 'Convert a CelebA folder into a 
       throw error;
     }
   });
-
-/**
- * Parallelism comes from running `workers` images at once on libuv's thread pool, one libvips
- * thread each (the pool has UV_THREADPOOL_SIZE threads, 4 by default; it is sized when the
- * process starts, so only the environment can change it). sharp's operation cache only costs
- * memory in a one-pass conversion.
- */
-function prepareSharp(sharp: typeof import('sharp').default): void {
-  sharp.concurrency(1);
-  sharp.cache(false);
-}
 
 await runCli(program);

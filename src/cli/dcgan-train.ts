@@ -3,6 +3,7 @@ import type cliProgress from 'cli-progress';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../train/backend-preference.js';
 import { createProgressBar } from '../core/progress.js';
 import { TRAIN_DEFAULTS } from '../train/train-defaults.js';
+import type { StreamFormat } from '../shards/stream-protocol.js';
 import type { StepInfo } from '../train/trainer.js';
 import { createProgram, parseCount, parseNumber, parsePositive, runCli, UsageError } from './run-cli.js';
 
@@ -36,7 +37,7 @@ interface CliOptions {
   stepsPerEpoch?: number;
   saveEvery: number;
   resume?: boolean;
-  format: 'tensor' | 'records';
+  format: StreamFormat;
   token?: string;
   evalEvery?: number;
   evalData?: string;

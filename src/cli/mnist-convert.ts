@@ -1,25 +1,19 @@
 import { Option } from 'commander';
-import { InvalidParameterError } from '../core/errors.js';
+import { definedOnly } from '../core/defined-only.js';
 import type { MnistConvertOptions } from '../datasets/mnist.js';
 import { MNIST_DEFAULTS, MNIST_ENCODINGS } from '../datasets/mnist-choices.js';
 import { MNIST_PARTITIONS } from '../datasets/mnist-source.js';
 import { defaultWorkers } from '../datasets/options.js';
-import { createProgram, parseCount, parseNumber, parsePositive, runCli, UsageError } from './run-cli.js';
+import { checkConvertOptions, commonConvertOptions, prepareSharp, type CommonConvertFlags } from './convert-flags.js';
+import { createProgram, parseCount, parseNumber, parsePositive, runCli } from './run-cli.js';
 
 // The converter (sharp, the writer) is imported inside the action, so that --help, --version and a
 // usage error load only commander (start-up time, issue 13).
 
-interface Flags {
-  out: string;
+interface Flags extends CommonConvertFlags {
   source?: string;
   partition: MnistConvertOptions['partition'];
-  size: number;
   format: MnistConvertOptions['format'];
-  shardSize?: number;
-  shards?: number;
-  workers: number;
-  limit?: number;
-  quiet: boolean;
 }
 
 /** Library option name → command-line flag, for usage errors. */
@@ -44,24 +38,11 @@ const program = createProgram('mnist-convert', 'Convert MNIST (IDX files, .gz or
       import('sharp'),
     ]);
     const options: MnistConvertOptions = {
-      out: flags.out,
-      size: flags.size,
-      workers: flags.workers,
-      ...(flags.source !== undefined ? { source: flags.source } : {}),
-      ...(flags.partition ? { partition: flags.partition } : {}),
-      ...(flags.format ? { format: flags.format } : {}),
-      ...(flags.shards !== undefined ? { shards: flags.shards } : {}),
-      ...(flags.shardSize !== undefined ? { shardSizeMb: flags.shardSize } : {}),
-      ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+      ...commonConvertOptions(flags),
+      ...definedOnly({ source: flags.source, partition: flags.partition, format: flags.format }),
     };
-    try {
-      resolveMnistOptions(options);
-    } catch (error) {
-      if (error instanceof InvalidParameterError) throw new UsageError(`${FLAG_OF[error.param] ?? `--${error.param}`}: ${error.message}`);
-      throw error;
-    }
-    sharp.concurrency(1);
-    sharp.cache(false);
+    checkConvertOptions(resolveMnistOptions, options, FLAG_OF);
+    prepareSharp(sharp);
     const report = await convertMnist({ ...options, progress: flags.quiet ? silentProgress : createProgressBar({ label: 'mnist' }) });
     process.stdout.write(formatSummary(report, 'mnist'));
   });

@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import { DEFAULT_LIMITS, type ShardServerLimits } from '../server/options.js';
 import { createProgram, parseCount, parsePositive, runCli } from './run-cli.js';
+import { listeningLine } from './listening-line.js';
 
 // The server (fastify, sharp, the readers) is imported inside the action, so that --help,
 // --version and a usage error load only commander (start-up time, issue 13).
@@ -79,7 +80,7 @@ const program = createProgram('shard-server', 'Serve TFRecord shard sets over HT
       ...(opts.verify ? { progress: createProgressBar({ label: 'verify', unit: 'B' }) } : {}),
       ...limits,
     });
-    const out: string[] = [`shard-server listening on ${server.url}${opts.token ? ' (bearer token required)' : ''}`];
+    const out: string[] = [listeningLine(server.url, Boolean(opts.token))];
     for (const ds of server.datasets) {
       const parts = ds.partitions.map((p) => `${p.name} ${p.records} in ${p.shards} shard${p.shards === 1 ? '' : 's'}`).join(', ');
       out.push(`dataset ${ds.name}: ${ds.records} records (${parts}) from ${ds.dir}`);

@@ -28,7 +28,7 @@ program
   .addOption(compressionOption())
   .option('--no-verify', 'skip CRC checks')
   .action(async (files: string[], opts: { limit?: number; compression: Compression; verify: boolean }) => {
-    const [{ readRecords }, { exampleToJson }] = await Promise.all([import('../tfrecord/reader.js'), import('../tfrecord/example.js')]);
+    const [{ readRecords }, { exampleToJson }] = await Promise.all([import('../tfrecord/reader.js'), import('../tfrecord/example/json.js')]);
     let left = opts.limit ?? Infinity;
     for (const file of files) {
       if (left <= 0) break;
@@ -78,25 +78,24 @@ program
   .argument('<file...>', 'uncompressed TFRecord files')
   .option('--check', 'compare with the existing .index files instead of writing them; exit 1 on a difference')
   .action(async (files: string[], opts: { check?: boolean }) => {
-    const [{ readRecords }, { formatIndex, IndexBuilder }, { indexPathFor }, { writeFileAtomic }] = await Promise.all([
+    const [{ readRecords }, { formatIndex, IndexBuilder }, { indexPathFor, writeIndexFile }] = await Promise.all([
       import('../tfrecord/reader.js'),
       import('../tfrecord/record-index.js'),
       import('../tfrecord/writer.js'),
-      import('../core/atomic-file.js'),
     ]);
     let differ = 0;
     for (const file of files) {
       const builder = new IndexBuilder();
       for await (const r of readRecords(file, { compression: 'none' })) builder.add(r.offset, r.data.length + 16);
-      const text = formatIndex(builder.build());
+      const index = builder.build();
       const indexPath = indexPathFor(file);
       if (opts.check) {
         const existing = await readFile(indexPath, 'utf8').catch(() => undefined);
-        const same = existing === text;
+        const same = existing === formatIndex(index);
         if (!same) differ++;
         await writeOut(`${existing === undefined ? 'MISSING' : same ? 'ok' : 'DIFFERS'}\t${indexPath}\n`);
       } else {
-        await writeFileAtomic(indexPath, text);
+        await writeIndexFile(file, index);
         await writeOut(`${builder.count}\t${indexPath}\n`);
       }
     }

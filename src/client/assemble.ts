@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../core/errors.js';
 import type { ManifestImage } from '../shards/manifest.js';
 import { decodeExampleImages, type DecodedImage } from '../shards/record-image.js';
-import { decodeExample } from '../tfrecord/example.js';
+import { decodeExample } from '../tfrecord/example/index.js';
 import type { TensorBatch } from '../shards/tensor-batch.js';
 
 /**

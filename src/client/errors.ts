@@ -1,4 +1,4 @@
-import { HttpError, ShardstreamError } from '../core/errors.js';
+import { HttpError, UrlError } from '../core/errors.js';
 
 /** What a shard-server puts in the JSON body of an error response (DESIGN §5). */
 export interface ServerErrorBody {
@@ -31,12 +31,9 @@ export class HttpStatusError extends HttpError {
  * The data changed while it was being read: the stream's manifest fingerprint differs between
  * two connections, or a shard's size or ETag differs from before. Retrying cannot fix it.
  */
-export class ManifestChangedError extends ShardstreamError {
-  readonly url: string;
-
+export class ManifestChangedError extends UrlError {
   constructor(url: string, message: string) {
-    super('ERR_MANIFEST_CHANGED', `${url}: ${message}`);
-    this.url = url;
+    super('ERR_MANIFEST_CHANGED', url, message);
   }
 }
 
@@ -44,22 +41,16 @@ export class ManifestChangedError extends ShardstreamError {
  * A response that breaks the protocol: a Range request answered without the range, a stream
  * batch out of order or with other ids than the shuffle order gives. Retrying cannot fix it.
  */
-export class ProtocolError extends ShardstreamError {
-  readonly url: string;
-
+export class ProtocolError extends UrlError {
   constructor(url: string, message: string, options?: { cause?: unknown }) {
-    super('ERR_PROTOCOL', `${url}: ${message}`, options);
-    this.url = url;
+    super('ERR_PROTOCOL', url, message, options);
   }
 }
 
 /** A response body that ended before all it promised arrived (a dropped connection); retried. */
-export class IncompleteResponseError extends ShardstreamError {
-  readonly url: string;
-
+export class IncompleteResponseError extends UrlError {
   constructor(url: string, message: string, options?: { cause?: unknown }) {
-    super('ERR_INCOMPLETE_RESPONSE', `${url}: ${message}`, options);
-    this.url = url;
+    super('ERR_INCOMPLETE_RESPONSE', url, message, options);
   }
 }
 

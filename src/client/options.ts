@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { definedOnly } from '../core/defined-only.js';
 import { InvalidParameterError } from '../core/errors.js';
+import { MAX_U32, STREAM_FORMATS, streamParam, type StreamFormat, type StreamParamName } from '../shards/stream-protocol.js';
 import { RETRY_DEFAULTS, type RetryOptions, type RetryPolicy } from './retry.js';
 
-/** What a shard-server stream carries: decoded `tensor` batches, or the `records` for the client to decode. */
-export type StreamFormat = 'tensor' | 'records';
+export type { StreamFormat } from '../shards/stream-protocol.js';
 
 /** How the source is read. `auto` tells a shard-server from a static file server by asking for `/v1/manifest`. */
 export type SourceMode = 'auto' | 'stream' | 'direct';
@@ -109,9 +110,11 @@ export const BATCHES_DEFAULTS = {
   coalesceGap: 0,
 } as const;
 
-const U32 = 0xffffffff;
-/** Query parameters of `/v1/stream` and the option each fills in. */
-const STREAM_QUERY: Readonly<Record<string, string>> = {
+const U32 = MAX_U32;
+/** The formats, this client's default first. */
+const FORMATS: readonly StreamFormat[] = [BATCHES_DEFAULTS.format, ...STREAM_FORMATS.filter((f) => f !== BATCHES_DEFAULTS.format)];
+/** Query parameters of `/v1/stream` (every one of the protocol's) and the option each fills in. */
+const STREAM_QUERY: Readonly<Record<StreamParamName, keyof BatchesOptions>> = {
   dataset: 'dataset',
   partitions: 'partitions',
   batch_size: 'batchSize',
@@ -161,7 +164,7 @@ export function resolveBatchesOptions(options: BatchesOptions): ResolvedOptions 
     rank: integer('rank', o.rank ?? BATCHES_DEFAULTS.rank, 0, world - 1),
     world,
     dropRemainder: boolean('dropRemainder', o.dropRemainder ?? BATCHES_DEFAULTS.dropRemainder),
-    format: oneOf('format', o.format ?? BATCHES_DEFAULTS.format, ['tensor', 'records'] as const),
+    format: oneOf('format', o.format ?? BATCHES_DEFAULTS.format, FORMATS),
     prefetch: integer('prefetch', o.prefetch ?? BATCHES_DEFAULTS.prefetch, 1, 1024),
     token,
     retry: resolveRetry(o.retry ?? {}),
@@ -206,18 +209,16 @@ export function baseUrl(source: Extract<ResolvedSource, { kind: 'url' }>): URL {
 function queryOptions(url: URL): Partial<Record<keyof BatchesOptions, unknown>> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of url.searchParams) {
-    const option = STREAM_QUERY[key];
-    if (!option) throw new InvalidParameterError(`source query parameter ${JSON.stringify(key)}`, `one of ${Object.keys(STREAM_QUERY).join(', ')}`, key);
-    if (option === 'partitions') out[option] = value.split(',');
-    else if (option === 'dropRemainder') out[option] = value === 'true' ? true : value === 'false' ? false : value;
-    else if (option === 'dataset' || option === 'format') out[option] = value;
-    else out[option] = /^\d+$/.test(value) ? Number(value) : value;
+    if (!Object.hasOwn(STREAM_QUERY, key)) throw new InvalidParameterError(`source query parameter ${JSON.stringify(key)}`, `one of ${Object.keys(STREAM_QUERY).join(', ')}`, key);
+    const name = key as StreamParamName;
+    const option = STREAM_QUERY[name];
+    const type = streamParam(name).type;
+    if (type === 'list') out[option] = value.split(',');
+    else if (type === 'boolean') out[option] = value === 'true' ? true : value === 'false' ? false : value;
+    else if (type === 'integer') out[option] = /^\d+$/.test(value) ? Number(value) : value;
+    else out[option] = value;
   }
   return out;
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function resolveRetry(r: RetryOptions): RetryPolicy {

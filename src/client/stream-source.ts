@@ -9,17 +9,8 @@ import type { EpochPlan } from './epoch-plan.js';
 import { IncompleteResponseError, ManifestChangedError, ProtocolError } from './errors.js';
 import type { HttpClient, HttpResponse } from './http.js';
 import { InFlight } from './in-flight.js';
-import type { StreamFormat } from './options.js';
+import { STREAM_HEADERS, STREAM_PATH, streamUrl, type StreamFormat } from '../shards/stream-protocol.js';
 import { Backoff } from './retry.js';
-
-/** Response headers of `/v1/stream` (DESIGN §5) that the client checks. */
-export const STREAM_HEADERS = {
-  records: 'x-shardstream-records',
-  batches: 'x-shardstream-batches',
-  startBatch: 'x-shardstream-start-batch',
-  /** sha256 of the manifest's bytes; `/v1/manifest` sends it too. */
-  fingerprint: 'x-shardstream-manifest-sha256',
-} as const;
 
 /** Manifest fingerprints by the header that carried them. */
 export type Fingerprints = Readonly<Record<string, string>>;
@@ -107,7 +98,7 @@ export class StreamSource implements BatchSource {
 
   async *epoch(plan: EpochPlan, epoch: number, start: number): AsyncGenerator<PendingBatch> {
     let next = start;
-    const backoff = new Backoff(this.http.retryPolicy, String(new URL('v1/stream', this.base)), this.http.signal);
+    const backoff = new Backoff(this.http.retryPolicy, String(new URL(STREAM_PATH.slice(1), this.base)), this.http.signal);
     while (next < plan.batches) {
       const url = this.streamUrl(plan, epoch, next);
       let res: HttpResponse | undefined;
@@ -135,20 +126,19 @@ export class StreamSource implements BatchSource {
 
   /** `<base>/v1/stream?…` for `epoch` from batch `start`. */
   streamUrl(plan: EpochPlan, epoch: number, start: number): URL {
-    const url = new URL('v1/stream', this.base);
     const o = plan.options;
-    const q = url.searchParams;
-    q.set('dataset', this.dataset);
-    q.set('partitions', this.partitions.join(','));
-    q.set('batch_size', String(o.batchSize));
-    q.set('seed', String(o.seed));
-    q.set('epoch', String(epoch));
-    q.set('rank', String(o.rank));
-    q.set('world', String(o.world));
-    q.set('start_batch', String(start));
-    q.set('drop_remainder', String(o.dropRemainder));
-    q.set('format', this.format);
-    return url;
+    return streamUrl(this.base, {
+      dataset: this.dataset,
+      partitions: this.partitions,
+      batch_size: o.batchSize,
+      seed: o.seed,
+      epoch,
+      rank: o.rank,
+      world: o.world,
+      start_batch: start,
+      drop_remainder: o.dropRemainder,
+      format: this.format,
+    });
   }
 
   /** The stream must describe the same data as the manifest and as every earlier connection. */

@@ -70,14 +70,22 @@ export class InvalidInputError extends ShardstreamError {
   }
 }
 
-/** An HTTP request that failed; carries the URL and status. */
-export class HttpError extends ShardstreamError {
+/** Something went wrong with what a URL gave: carries the URL, which also starts the message. */
+export class UrlError extends ShardstreamError {
   readonly url: string;
+
+  constructor(code: string, url: string, message: string, options?: { cause?: unknown }) {
+    super(code, `${url}: ${message}`, options);
+    this.url = url;
+  }
+}
+
+/** An HTTP request that failed; carries the URL and status. */
+export class HttpError extends UrlError {
   readonly status: number;
 
   constructor(url: string, status: number, message: string, options?: { cause?: unknown }) {
-    super('ERR_HTTP', `${url}: ${message}`, options);
-    this.url = url;
+    super('ERR_HTTP', url, message, options);
     this.status = status;
   }
 }

@@ -1,4 +1,4 @@
-import { bytesFeature, floatFeature, int64Feature, type Example, type Feature } from '../tfrecord/example.js';
+import { bytesFeature, floatFeature, int64Feature, type Example, type Feature } from '../tfrecord/example/index.js';
 import type { FeatureSpec } from '../shards/manifest.js';
 import type { AnnotationName } from './celeba-index.js';
 import type { ImageEncoding } from './image-transform.js';

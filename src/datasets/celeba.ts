@@ -1,16 +1,15 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { definedOnly } from '../core/defined-only.js';
 import { InvalidParameterError } from '../core/errors.js';
-import { packageVersion } from '../core/package-root.js';
 import type { ProgressSink } from '../core/progress.js';
-import { FORMAT_VERSION, type Manifest } from '../shards/manifest.js';
-import { encodeExample } from '../tfrecord/example.js';
+import { encodeExample } from '../tfrecord/example/index.js';
 import { CelebaFeatures, CELEBA_IMAGE_TYPES, CELEBA_LAYOUTS, SEED_TABLES, seedBox, type CelebaImageType, type CelebaLayout } from './celeba-features.js';
 import { annotationRow, CELEBA_ANNOTATIONS, CELEBA_PARTITIONS, loadCelebaIndex, type AnnotationName, type CelebaIndex, type CelebaPartition } from './celeba-index.js';
-import { codecVersions, IMAGE_ENCODINGS, transformImage, zeroAreaReason, type BBox, type ImageEncoding } from './image-transform.js';
+import { IMAGE_ENCODINGS, transformImage, zeroAreaReason, type BBox, type ImageEncoding } from './image-transform.js';
 import { checkCommonOptions, defaultWorkers, readImageFile } from './options.js';
 import { CELEBA_DEFAULTS } from './celeba-choices.js';
-import { buildShardSet, DEFAULT_SHARD_BYTES, type ConvertOutcome, type PartitionInputs, type ShardSetReport } from './shard-set-builder.js';
+import type { ConvertOutcome, PartitionInputs, ShardSetReport } from './shard-set-builder.js';
+import { convertShardSet } from './convert-shard-set.js';
 
 /** Options of {@link convertCeleba}. */
 export interface CelebaConvertOptions {
@@ -63,9 +62,7 @@ export function resolveCelebaOptions(options: CelebaConvertOptions): Resolved {
     quality: options.quality ?? CELEBA_DEFAULTS.quality,
     layout: options.layout ?? CELEBA_DEFAULTS.layout,
     workers: options.workers ?? defaultWorkers(),
-    ...(options.shards !== undefined ? { shards: options.shards } : {}),
-    ...(options.shardSizeMb !== undefined ? { shardSizeMb: options.shardSizeMb } : {}),
-    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...definedOnly({ shards: options.shards, shardSizeMb: options.shardSizeMb, limit: options.limit }),
   };
   if (typeof o.root !== 'string' || o.root === '') throw new InvalidParameterError('root', 'a folder path', o.root);
   if (!['all', ...CELEBA_PARTITIONS].includes(o.partition)) throw new InvalidParameterError('partition', `one of all, ${CELEBA_PARTITIONS.join(', ')}`, o.partition);
@@ -95,46 +92,21 @@ export async function convertCeleba(options: CelebaConvertOptions): Promise<Shar
   const tables = Object.values(index.tables);
   const features = new CelebaFeatures(o.layout, o.imageType, new Set(tables.map((t) => t.name)));
   const partitions = o.partition === 'all' ? [...CELEBA_PARTITIONS] : [o.partition];
-  const createdBy = `shardstream ${packageVersion()}`;
-  const fingerprint = createHash('sha256')
-    .update(JSON.stringify([createdBy, codecVersions(), index.digest, o.imageType, o.bbox, o.size, o.format, o.quality, o.layout]))
-    .digest('hex');
-
-  return buildShardSet({
-    dir: o.out,
+  return convertShardSet({
     dataset: 'celeba',
+    options: o,
     partitions: partitions.map((name) => celebaPartition(index, o, features, name)),
-    ...(o.shards !== undefined ? { shards: o.shards } : { shardBytes: o.shardSizeMb !== undefined ? o.shardSizeMb * 1024 * 1024 : DEFAULT_SHARD_BYTES }),
-    workers: o.workers,
-    fingerprint,
-    ...(options.progress ? { progress: options.progress } : {}),
-    manifest: (written, skipped): Manifest => ({
-      dataset: 'celeba',
-      format_version: FORMAT_VERSION,
-      partitions: written,
-      features: features.schema(),
-      image: {
-        feature: o.layout === 'seed' ? `image/${o.imageType}/encoded` : 'image/encoded',
-        height: o.size > 0 ? o.size : null,
-        width: o.size > 0 ? o.size : null,
-        channels: 3,
-        encoding: o.format,
-      },
-      // Paths are left out: the manifest is served over HTTP and should not depend on where files were.
-      options: {
-        partition: o.partition,
-        image_type: o.imageType,
-        bbox: o.bbox,
-        size: o.size,
-        format: o.format,
-        quality: o.quality,
-        layout: o.layout,
-        ...(o.shards !== undefined ? { shards: o.shards } : { shard_size_mb: o.shardSizeMb ?? DEFAULT_SHARD_BYTES / (1024 * 1024) }),
-        ...(o.limit !== undefined ? { limit: o.limit } : {}),
-      },
-      skipped,
-      created_by: createdBy,
-    }),
+    fingerprint: [index.digest, o.imageType, o.bbox, o.size, o.format, o.quality, o.layout],
+    features: features.schema(),
+    image: {
+      feature: o.layout === 'seed' ? `image/${o.imageType}/encoded` : 'image/encoded',
+      height: o.size > 0 ? o.size : null,
+      width: o.size > 0 ? o.size : null,
+      channels: 3,
+      encoding: o.format,
+    },
+    manifestOptions: { partition: o.partition, image_type: o.imageType, bbox: o.bbox, size: o.size, format: o.format, quality: o.quality, layout: o.layout },
+    progress: options.progress,
   });
 }
 

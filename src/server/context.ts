@@ -1,16 +1,12 @@
 import type { Catalog } from './catalog.js';
-import type { Limiter } from './limiter.js';
+import type { Limiter } from '../core/limiter.js';
 import type { ShardServerLimits } from './options.js';
-import type { PermutationCache } from './permutation-cache.js';
-import type { RecordReader } from './record-reader.js';
-import type { LruCache } from './lru.js';
+import type { PermutationCache } from './cache/permutation-cache.js';
+import type { RecordReader } from './cache/record-reader.js';
+import type { LruCache } from '../core/lru.js';
 import type { ServerMetrics } from './server-metrics.js';
-import type { StreamImage } from './tensor-decode.js';
-
-/** A stream being sent; `cut` ends it (server closing). */
-export interface ActiveStream {
-  readonly cut: () => void;
-}
+import type { StreamImage } from './stream/tensor-decode.js';
+import type { StreamTracker } from './stream/tracker.js';
 
 /** What the routes share: the datasets, limits, metrics, cache and the streams in progress. */
 export interface ServerContext {
@@ -24,7 +20,8 @@ export interface ServerContext {
   readonly shiftTable: (bytes: number) => Uint32Array;
   readonly permutations: PermutationCache;
   readonly decodeLimiter: Limiter;
-  readonly streams: Set<ActiveStream>;
+  /** The streams holding a slot. */
+  readonly streams: StreamTracker;
   /** Server events worth a log line. */
   readonly log: (line: string) => void;
   /** True once close() has begun. */

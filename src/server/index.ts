@@ -2,4 +2,3 @@ export { createShardServer, type ShardServer, type DatasetSummary } from './serv
 export { DEFAULT_LIMITS, resolveLimits, type ShardServerOptions, type ShardServerLimits } from './options.js';
 export { ERROR_CODES, type ErrorCode } from './error-codes.js';
 export { ApiError } from './api-error.js';
-export { STREAM_PARAMS, STREAM_FORMATS, type StreamFormat } from './stream-params.js';

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, MetricsRegistry } from './metrics.js';
+import { Counter, Gauge, Histogram, MetricsRegistry } from '../core/metrics.js';
 
 /** The metrics one shard server keeps (names are documented in docs/server.md). */
 export interface ServerMetrics {

@@ -1,26 +1,27 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApiError } from './api-error.js';
-import { installAccessLog, loggablePath, trackResponse } from './access-log.js';
-import { bearerChecker } from './auth.js';
+import { installAccessLog, loggablePath, trackResponse } from './http/access-log.js';
+import { bearerChecker } from './http/auth.js';
 import { Catalog } from './catalog.js';
-import { clientErrorHandler, installConnectRefusal } from './client-errors.js';
-import { ConnectionTracker } from './connections.js';
-import { crc32cShiftTable } from './crc-combine.js';
-import type { ServerContext, ActiveStream } from './context.js';
-import { Limiter } from './limiter.js';
-import { LruCache } from './lru.js';
+import { clientErrorHandler, installConnectRefusal } from './http/client-errors.js';
+import { ConnectionTracker } from './http/connections.js';
+import { crc32cShiftTable } from '../tfrecord/crc-combine.js';
+import type { ServerContext } from './context.js';
+import { Limiter } from '../core/limiter.js';
+import { LruCache } from '../core/lru.js';
 import { resolveLimits, type ShardServerLimits, type ShardServerOptions } from './options.js';
-import { PermutationCache } from './permutation-cache.js';
-import { preloadDatasets } from './preload.js';
-import { RecordReader } from './record-reader.js';
+import { PermutationCache } from './cache/permutation-cache.js';
+import { preloadDatasets } from './cache/preload.js';
+import { RecordReader } from './cache/record-reader.js';
 import { registerFileRoutes } from './routes/files.js';
 import { registerMetaRoutes } from './routes/meta.js';
 import { registerStreamRoute } from './routes/stream.js';
 import { registerUiRoutes } from './routes/ui.js';
 import { createServerMetrics } from './server-metrics.js';
-import type { StreamImage } from './tensor-decode.js';
-import { pageAuthorization } from './ui-page.js';
+import type { StreamImage } from './stream/tensor-decode.js';
+import { StreamTracker } from './stream/tracker.js';
+import { pageAuthorization } from './ui/page.js';
 
 /** Milliseconds requests in progress may go on after close() before they are cut. */
 const CLOSE_GRACE_MS = 10_000;
@@ -93,7 +94,7 @@ export async function createShardServer(options: ShardServerOptions): Promise<Sh
     },
     permutations: new PermutationCache(limits.permutationCacheEntries),
     decodeLimiter: new Limiter(limits.decodeConcurrency),
-    streams: new Set<ActiveStream>(),
+    streams: new StreamTracker(),
     log,
     isClosing: () => closing,
   };
@@ -171,7 +172,7 @@ export async function createShardServer(options: ShardServerOptions): Promise<Sh
       closed ??= (async () => {
         closing = true;
         const closeApp = app.close();
-        for (const s of [...ctx.streams]) s.cut();
+        ctx.streams.cutAll();
         connections.closeIdle();
         // Requests still running (a long file download) get a grace period, then are cut too.
         const grace = setTimeout(() => connections.destroyAll(), CLOSE_GRACE_MS);

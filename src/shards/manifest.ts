@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError } from '../core/errors.js';
-import type { FeatureKind } from '../tfrecord/example.js';
+import type { FeatureKind } from '../tfrecord/example/index.js';
 import type { ShardSummary } from '../tfrecord/writer.js';
 
 /** File name of a shard set's manifest. */

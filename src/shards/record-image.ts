@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { InvalidInputError } from '../core/errors.js';
 import { DecodePool } from '../images/decode-pool.js';
 import type { DecodeResult } from '../images/decode-protocol.js';
-import { decodeExample, getBytes, getInt, type Example } from '../tfrecord/example.js';
+import { decodeExample, getBytes, getInt, type Example } from '../tfrecord/example/index.js';
 import type { ManifestImage } from './manifest.js';
 
 /** A decoded image: uint8 pixels, HWC. */

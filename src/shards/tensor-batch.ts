@@ -1,4 +1,4 @@
-import { bytesFeature, decodeExample, encodeExample, getBytes, getInt, getInt64List, int64Feature } from '../tfrecord/example.js';
+import { bytesFeature, decodeExample, encodeExample, getBytes, getInt, getInt64List, int64Feature } from '../tfrecord/example/index.js';
 import { InvalidInputError } from '../core/errors.js';
 
 /** Feature keys of a `format=tensor` batch record (DESIGN §5). */

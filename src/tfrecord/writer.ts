@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Example } from './example.js';
-import { newExamplePlan, planExample, writeExampleInto, type ExamplePlan } from './example-wire.js';
+import type { Example } from './example/index.js';
+import { newExamplePlan, planExample, writeExampleInto, type ExamplePlan } from './example/encode.js';
 import { FRAMING_BYTES, HEADER_BYTES, MAX_RECORD_BYTES, writeLength } from './framing.js';
 import { sealChunk } from './chunk-seal.js';
 import { allocChunk, ChunkWriter } from './chunk-writer.js';
@@ -237,8 +237,8 @@ export class AtomicShardWriter {
   }
 }
 
-/** Write the index of the shard `shardPath` atomically (before the shard gets its name, so a shard that exists has its index). */
-function writeIndexFile(shardPath: string, index: RecordIndex, sync: boolean): Promise<void> {
+/** Write the index of the shard `shardPath` atomically (a shard writer does it before the shard gets its name, so a shard that exists has its index). */
+export function writeIndexFile(shardPath: string, index: RecordIndex, sync = true): Promise<void> {
   return writeFileAtomic(indexPathFor(shardPath), formatIndex(index), { sync });
 }
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesFeature, encodeExample, int64Feature } from '../../src/tfrecord/example.js';
+import { bytesFeature, encodeExample, int64Feature } from '../../src/tfrecord/example/index.js';
 import { encodeRecords } from '../../src/tfrecord/framing.js';
-import { runBin } from './run-bin.js';
+import { runBin } from '../helpers/run-bin.js';
 
 // Start-up cost is what a command loads before it parses its arguments: `--help` and `--version`
 // must not load the heavy packages, which only the actions that need them import. Times are in

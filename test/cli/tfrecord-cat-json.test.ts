@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { floatFeature, int64Feature } from '../../src/tfrecord/example.js';
+import { floatFeature, int64Feature } from '../../src/tfrecord/example/index.js';
 import { TFRecordWriter } from '../../src/tfrecord/writer.js';
-import { runBin } from './run-bin.js';
+import { runBin } from '../helpers/run-bin.js';
 
 let dir: string;
 let file: string;

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeRecords } from '../../src/tfrecord/framing.js';
-import { bytesFeature, encodeExample, int64Feature } from '../../src/tfrecord/example.js';
-import { runBin } from './run-bin.js';
+import { bytesFeature, encodeExample, int64Feature } from '../../src/tfrecord/example/index.js';
+import { runBin } from '../helpers/run-bin.js';
 
 let dir: string;
 let good: string;

@@ -1,10 +1,10 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bytesFeature, encodeExample } from '../../src/tfrecord/example.js';
+import { bytesFeature, encodeExample } from '../../src/tfrecord/example/index.js';
 import { encodeRecords } from '../../src/tfrecord/framing.js';
 import { mountTmpfs } from '../helpers/tmpfs.js';
-import { runBin } from './run-bin.js';
+import { runBin } from '../helpers/run-bin.js';
 
 const tmpfs = await mountTmpfs(64 * 1024);
 afterAll(() => tmpfs?.unmount());

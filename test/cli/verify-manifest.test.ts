@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MANIFEST_FILE } from '../../src/shards/manifest.js';
 import { INDEX_FAULTS } from '../helpers/index-faults.js';
 import { writeShardSet, type SyntheticShardSet } from '../helpers/shard-set.js';
-import { runBin } from './run-bin.js';
+import { runBin } from '../helpers/run-bin.js';
 
 // 16 raw records in 2 shards of 8: records 0-7 in shard 0.
 const SHARD = 'synth-train-00000-of-00002.tfrecord';

@@ -1,5 +1,5 @@
-// Stream mode against the real shard-server (src/server), in-process or as a child process
-// that the test kills and restarts.
+// Stream mode against the real shard-server (src/server), in-process or as the bin in a child
+// process that the test kills and restarts.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { get as httpGet, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { writeShardSet, type SyntheticShardSet } from '../helpers/shard-set.js';
 import { collect, plain } from './helpers/compare.js';
 import { expectedBatches } from './helpers/expected.js';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
-import { spawnServer, type ServerProcess } from './helpers/server-process.js';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 let root: string;
 let set: SyntheticShardSet;
@@ -172,7 +172,7 @@ describe('stream mode: the server process is killed and restarted mid-epoch', ()
   });
 
   it('delivers every record id of the epoch exactly once, in the shuffle order', async () => {
-    proc = await spawnServer(big.dir);
+    proc = await startServerProcess(['--data', big.dir]);
     const port = proc.port;
     const retries: RetryInfo[] = [];
     const plan = { batchSize: 32, seed: 99 } as const;
@@ -182,10 +182,10 @@ describe('stream mode: the server process is killed and restarted mid-epoch', ()
     for await (const b of stream) {
       got.push(b);
       if (got.length === 5) {
-        await proc.kill();
+        await proc.stop('SIGKILL');
         restarted = (async () => {
           await new Promise((r) => setTimeout(r, 200));
-          proc = await spawnServer(big.dir, { port });
+          proc = await startServerProcess(['--data', big.dir, '--port', String(port)]);
         })();
       }
       await new Promise((r) => setTimeout(r, 5)); // a trainer step
@@ -199,7 +199,7 @@ describe('stream mode: the server process is killed and restarted mid-epoch', ()
     expect(retries.length).toBeGreaterThan(0);
     // The restarted server was asked to resume inside the epoch, not from its start. (Its access
     // line is written when the response closes and comes through a pipe: wait for it.)
-    const startBatches = (): number[] => proc!.access.map((l) => /start_batch=(\d+)/.exec(l)?.[1]).filter((v) => v !== undefined).map(Number);
+    const startBatches = (): number[] => proc!.stdout().split('\n').map((l) => /start_batch=(\d+)/.exec(l)?.[1]).filter((v) => v !== undefined).map(Number);
     for (const t0 = Date.now(); startBatches().length === 0 && Date.now() - t0 < 5000; ) await new Promise((r) => setTimeout(r, 20));
     const resumed = startBatches();
     expect(resumed).toHaveLength(1);

@@ -1,7 +1,8 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { folderBytes, MNIST_FIXTURE, runBin, tempDir } from './helpers.js';
+import { folderBytes, MNIST_FIXTURE, tempDir } from './helpers.js';
+import { runBin } from '../helpers/run-bin.js';
 import { mountTmpfs, PAGE } from '../helpers/tmpfs.js';
 
 // mnist-convert of the 20 training digits of the fixture into 2 shards: each shard is 9,470

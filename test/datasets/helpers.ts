@@ -1,35 +1,15 @@
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { readManifestFile, type Manifest } from '../../src/shards/manifest.js';
-import { decodeExample, type Example } from '../../src/tfrecord/example.js';
+import { decodeExample, type Example } from '../../src/tfrecord/example/index.js';
 import { readAllRecords } from '../../src/tfrecord/reader.js';
 
 /** The repository root (tests run from it). */
 export const ROOT = process.cwd();
 export const CELEBA_FIXTURE = join(ROOT, 'fixtures', 'celeba');
 export const MNIST_FIXTURE = join(ROOT, 'fixtures', 'mnist');
-
-export interface RunResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Run `node bin/<name>.js ...args` (the built CLI) to completion; `env` adds to the environment. */
-export function runBin(name: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', `${name}.js`), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** A fresh temporary folder, removed after the test file. */
 export async function tempDir(prefix = 'shardstream-test-'): Promise<string> {

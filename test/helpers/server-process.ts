@@ -12,10 +12,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { listeningUrl } from '../../src/cli/listening-line.js';
 
 /** A running shard-server child. */
 export interface ServerProcess {
   readonly url: string;
+  readonly port: number;
   readonly pid: number;
   readonly child: ChildProcess;
   /** Everything printed so far. */
@@ -30,7 +32,7 @@ export interface ServerProcess {
 /** The bin, from the package root (the current directory under vitest). */
 export const SERVER_BIN = join(process.cwd(), 'bin', 'shard-server.js');
 
-/** Start `node bin/shard-server.js --port 0 ...args`; resolves once it printed its URL. */
+/** Start `node bin/shard-server.js --host 127.0.0.1 --port 0 ...args` (a later `--port` wins); resolves once it printed its URL. */
 export async function startServerProcess(args: readonly string[], env: Record<string, string> = {}): Promise<ServerProcess> {
   if (!existsSync(join(process.cwd(), 'dist', 'src', 'cli', 'shard-server.js'))) {
     throw new Error('dist/src/cli/shard-server.js is missing: build first with `npx tsc -p tsconfig.build.json`');
@@ -47,10 +49,10 @@ export async function startServerProcess(args: readonly string[], env: Record<st
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`shard-server did not start in 20 s:\n${out}\n${err}`)), 20_000);
     const check = (): void => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
+      const listening = listeningUrl(out);
+      if (listening !== undefined) {
         clearTimeout(timer);
-        resolve(m[1]!);
+        resolve(listening);
       }
     };
     child.stdout!.on('data', check);
@@ -61,6 +63,7 @@ export async function startServerProcess(args: readonly string[], env: Record<st
   });
   return {
     url,
+    port: Number(new URL(url).port),
     pid: child.pid!,
     child,
     stdout: () => out,

@@ -9,6 +9,7 @@
  * ```
  */
 import { spawn } from 'node:child_process';
+import { listeningUrl } from '../../src/cli/listening-line.js';
 import { SERVER_BIN } from './server-process.js';
 
 /** What a run of {@link startOrExit} printed and whether it listened. */
@@ -27,7 +28,7 @@ export function startOrExit(args: readonly string[]): Promise<StartOrExit> {
   let listened = false;
   child.stdout.on('data', (c: Buffer) => {
     stdout += c.toString();
-    if (!listened && stdout.includes('listening on http://')) {
+    if (!listened && listeningUrl(stdout) !== undefined) {
       listened = true;
       child.kill('SIGTERM');
     }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readManifestFile } from '../../src/shards/manifest.js';
 import { decodeRecordImage } from '../../src/shards/record-image.js';
-import { decodeExample, getInt } from '../../src/tfrecord/example.js';
+import { decodeExample, getInt } from '../../src/tfrecord/example/index.js';
 import { readAllRecords } from '../../src/tfrecord/reader.js';
 import { readIndexFile } from '../../src/tfrecord/record-index.js';
 import { meanAbsDiff, syntheticPixels, writeShardSet, type SyntheticShardSet } from './shard-set.js';

@@ -35,7 +35,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { FORMAT_VERSION, MANIFEST_FILE, type Manifest, type ManifestPartition } from '../../src/shards/manifest.js';
-import { bytesFeature, encodeExample, int64Feature } from '../../src/tfrecord/example.js';
+import { bytesFeature, encodeExample, int64Feature } from '../../src/tfrecord/example/index.js';
 import { encodeRecords, FRAMING_BYTES } from '../../src/tfrecord/framing.js';
 import { formatIndex } from '../../src/tfrecord/record-index.js';
 import { indexPathFor, shardFileName, type ShardSummary } from '../../src/tfrecord/writer.js';

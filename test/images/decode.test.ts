@@ -5,7 +5,7 @@ import { DecodePool } from '../../src/images/decode-pool.js';
 import { fastDecode } from '../../src/images/fast-decode.js';
 import { decodeRecordImage, sharpDecode } from '../../src/shards/record-image.js';
 import type { ManifestImage } from '../../src/shards/manifest.js';
-import { decodeExample, getBytes } from '../../src/tfrecord/example.js';
+import { decodeExample, getBytes } from '../../src/tfrecord/example/index.js';
 import { readAllRecords } from '../../src/tfrecord/reader.js';
 import { noisyPixels, writeShardSet, type SyntheticShardSet } from '../helpers/shard-set.js';
 

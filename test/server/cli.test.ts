@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVER_BIN, startServerProcess } from '../helpers/server-process.js';
+import { runBin } from '../helpers/run-bin.js';
+import { startServerProcess } from '../helpers/server-process.js';
 import { writeShardSet, type SyntheticShardSet } from '../helpers/shard-set.js';
 import { fetchStream, synthIds } from './stream-helpers.js';
 import { batchRecordIds, permutation } from '../../src/shards/shuffle.js';
@@ -20,15 +19,7 @@ afterAll(async () => {
   await set?.cleanup();
 });
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [SERVER_BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const run = (args: string[]) => runBin('shard-server', args);
 
 describe('shard-server bin', () => {
   it('--port 0 prints the real URL, the datasets and record counts; serves; SIGTERM closes cleanly', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/server/error-codes.js';
 import { createServerMetrics } from '../../src/server/server-metrics.js';
-import { STREAM_PARAMS } from '../../src/server/stream-params.js';
+import { STREAM_HEADERS, STREAM_PARAMS } from '../../src/shards/stream-protocol.js';
 
 const doc = () => readFile(join(process.cwd(), 'docs', 'server.md'), 'utf8');
 
@@ -20,6 +20,17 @@ describe('docs/server.md documents the API as implemented', () => {
     for (const p of STREAM_PARAMS) expect(text).toMatch(new RegExp(`^\\| \`${p.name}\` \\| `, 'm'));
   });
 
+  it('the stream parameters of the protocol, exactly, in its order, with its defaults', async () => {
+    const rows = tableRows(await doc(), '| parameter | default | what |');
+    expect(rows.map((r) => [r[0], r[1]])).toEqual(STREAM_PARAMS.map((p) => [`\`${p.name}\``, p.defaultDoc]));
+  });
+
+  it('the stream response headers of the protocol, exactly', async () => {
+    const rows = tableRows(await doc(), '| header | what |');
+    const documented = rows.flatMap((r) => [...r[0]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!.toLowerCase()));
+    expect(documented.sort()).toEqual(Object.values(STREAM_HEADERS).sort());
+  });
+
   it('every metric', async () => {
     const text = await doc();
     const names = [...createServerMetrics({ bytes: 0, size: 0 }).registry.expose().matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]!);
@@ -29,3 +40,16 @@ describe('docs/server.md documents the API as implemented', () => {
     }
   });
 });
+
+/** The cells of the rows of the Markdown table whose header line is `header`. */
+function tableRows(text: string, header: string): string[][] {
+  const lines = text.split('\n');
+  const start = lines.indexOf(header);
+  expect(start).toBeGreaterThan(-1);
+  const rows: string[][] = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    rows.push(line.slice(1, -1).split(' | ').map((c) => c.trim()));
+  }
+  return rows;
+}

@@ -1,6 +1,6 @@
 /** Shared bits of the stream tests: fetch a stream, read its records and their ids. */
 import { request } from 'undici';
-import { decodeExample, getInt } from '../../src/tfrecord/example.js';
+import { decodeExample, getInt } from '../../src/tfrecord/example/index.js';
 import { readAllRecords } from '../../src/tfrecord/reader.js';
 
 export interface StreamResponse {

@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleOffsets } from '../../src/server/routes/ui.js';
 import { createShardServer, type ShardServer } from '../../src/server/index.js';
-import { loadUiPage } from '../../src/server/ui-page.js';
+import { loadUiPage } from '../../src/server/ui/page.js';
 import { writeShardSet, type SyntheticShardSet } from '../helpers/shard-set.js';
 
 let set: SyntheticShardSet;

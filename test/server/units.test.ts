@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatePreconditions, ifRangeHolds, parseEtagList, parseHttpDate } from '../../src/server/conditional.js';
-import { Limiter } from '../../src/server/limiter.js';
-import { LruCache } from '../../src/server/lru.js';
-import { Counter, Gauge, Histogram, MetricsRegistry } from '../../src/server/metrics.js';
-import { multipartLayout, parseRangeHeader } from '../../src/server/range.js';
-import { memoryFile } from '../../src/server/served-file.js';
+import { evaluatePreconditions, ifRangeHolds, parseEtagList, parseHttpDate } from '../../src/server/http/conditional.js';
+import { Limiter } from '../../src/core/limiter.js';
+import { LruCache } from '../../src/core/lru.js';
+import { Counter, Gauge, Histogram, MetricsRegistry } from '../../src/core/metrics.js';
+import { multipartLayout, parseRangeHeader } from '../../src/server/http/range.js';
+import { memoryFile } from '../../src/server/http/served-file.js';
 
 describe('LruCache (CLOCK approximation of LRU)', () => {
   it('evicts the least recently used entries past the byte bound', () => {

@@ -5,7 +5,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bytesFeature, encodeExample, int64Feature, type Example } from '../../src/tfrecord/example.js';
+import { bytesFeature, encodeExample, int64Feature, type Example } from '../../src/tfrecord/example/index.js';
 import { encodeRecords, FRAMING_BYTES } from '../../src/tfrecord/framing.js';
 import { TFRecordWriter } from '../../src/tfrecord/writer.js';
 

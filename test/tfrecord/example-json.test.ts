@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { encodeExample, exampleToJson, floatFeature } from '../../src/tfrecord/example.js';
+import { encodeExample, exampleToJson, floatFeature } from '../../src/tfrecord/example/index.js';
 
 const PYTHON = '/usr/bin/python3';
 

@@ -10,8 +10,8 @@ import {
   getInt,
   int64Feature,
   type Example,
-} from '../../src/tfrecord/example.js';
-import { encodeExampleWire, newExamplePlan, planExample, writeExampleInto } from '../../src/tfrecord/example-wire.js';
+} from '../../src/tfrecord/example/index.js';
+import { encodeExampleWire, newExamplePlan, planExample, writeExampleInto } from '../../src/tfrecord/example/encode.js';
 
 const roundTrip = (ex: Example): Example => decodeExample(encodeExample(ex));
 
@@ -93,7 +93,7 @@ describe('Example codec', () => {
 
 describe('hand-written codec against protobufjs (the reference)', () => {
   it('agrees both ways on random Examples', async () => {
-    const { exampleTypes } = await import('../../src/tfrecord/example.js');
+    const { exampleTypes } = await import('../../src/tfrecord/example/index.js');
     const T = exampleTypes().Example;
     let x = 12345;
     const rnd = (n: number): number => (x = (x * 1103515245 + 12345) >>> 0) % n;

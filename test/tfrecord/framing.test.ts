@@ -9,7 +9,7 @@ import { encodeRecord, encodeRecords } from '../../src/tfrecord/framing.js';
 import { readAllRecords, readRecords } from '../../src/tfrecord/reader.js';
 import { TFRecordWriter } from '../../src/tfrecord/writer.js';
 import { IndexedReader } from '../../src/tfrecord/indexed-reader.js';
-import { exampleToJson } from '../../src/tfrecord/example.js';
+import { exampleToJson } from '../../src/tfrecord/example/index.js';
 
 const require = createRequire(import.meta.url);
 const INTEROP = new URL('../../fixtures/interop/tfrecord-npm-0.2.0.tfrecord', import.meta.url).pathname;

@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bytesFeature, decodeExample, encodeExample, floatFeature, int64Feature, type Example } from '../../src/tfrecord/example.js';
+import { bytesFeature, decodeExample, encodeExample, floatFeature, int64Feature, type Example } from '../../src/tfrecord/example/index.js';
 import { readAllRecords } from '../../src/tfrecord/reader.js';
 import { TFRecordWriter } from '../../src/tfrecord/writer.js';
 

@@ -4,11 +4,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MANIFEST_FILE } from '../../shards/manifest.js';
 import { ApiError, invalidParameter } from '../api-error.js';
 import type { Catalog } from '../catalog.js';
-import { evaluatePreconditions } from '../conditional.js';
+import { evaluatePreconditions } from '../http/conditional.js';
 import type { ServerContext } from '../context.js';
-import { singleValues, type Query } from '../query.js';
-import { decideRange, multipartLayout } from '../range.js';
-import type { ServedFile } from '../served-file.js';
+import { singleValues, type Query } from '../http/query.js';
+import { decideRange, multipartLayout } from '../http/range.js';
+import type { ServedFile } from '../http/served-file.js';
 
 function headerValue(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name];

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { METRICS_CONTENT_TYPE } from '../metrics.js';
+import { STREAM_HEADERS } from '../../shards/stream-protocol.js';
+import { METRICS_CONTENT_TYPE } from '../../core/metrics.js';
 import type { ServerContext } from '../context.js';
-import { datasetParam, singleValues, type Query } from '../query.js';
+import { datasetParam, singleValues, type Query } from '../http/query.js';
 import { sendFile } from './files.js';
 
 /** `/healthz`, `/metrics`, `/v1/datasets` and `/v1/manifest`. */
@@ -33,7 +34,7 @@ export function registerMetaRoutes(app: FastifyInstance, ctx: ServerContext): vo
     url: '/v1/manifest',
     handler: async (request, reply) => {
       const ds = datasetParam(singleValues(request.query as Query, ['dataset']), ctx.catalog);
-      reply.header('x-shardstream-manifest-sha256', ds.manifestSha256);
+      reply.header(STREAM_HEADERS.fingerprint, ds.manifestSha256);
       return sendFile(request, reply, ds.manifestFile, ctx.limits.maxRanges);
     },
   });

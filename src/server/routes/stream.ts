@@ -4,15 +4,14 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { CorruptRecordError, InvalidInputError } from '../../core/errors.js';
 import { batchesPerEpoch } from '../../shards/shuffle.js';
+import { STREAM_HEADERS, STREAM_PATH } from '../../shards/stream-protocol.js';
 import { ApiError, invalidParameter } from '../api-error.js';
-import type { ActiveStream, ServerContext } from '../context.js';
-import { BufferPool } from '../buffer-pool.js';
-import type { Query } from '../query.js';
-import { batchChunks, bodyRecords, buildBatch, type BatchChunk, type PipelineContext, type StreamPlan } from '../stream-pipeline.js';
-import { parseStreamParams } from '../stream-params.js';
-
-/** Emitted on a stream's response (with the batch's record count) each time a batch is handed to the socket. */
-export const BATCH_SENT = 'shardstream:batch';
+import type { ServerContext } from '../context.js';
+import { BufferPool } from '../stream/buffer-pool.js';
+import type { Query } from '../http/query.js';
+import { batchChunks, bodyRecords, buildBatch, type BatchChunk, type PipelineContext, type StreamPlan } from '../stream/pipeline.js';
+import { parseStreamParams } from '../stream/params.js';
+import type { TrackedStream } from '../stream/tracker.js';
 
 /** Why a stream ended early, for the metric and the log. */
 type EndReason = 'client_gone' | 'stalled' | 'bad_data' | 'internal' | 'server_closing';
@@ -25,7 +24,7 @@ function isDataError(error: unknown): boolean {
 export function registerStreamRoute(app: FastifyInstance, ctx: ServerContext): void {
   const { limits, metrics } = ctx;
 
-  app.get('/v1/stream', async (request, reply) => {
+  app.get(STREAM_PATH, async (request, reply) => {
     const req = parseStreamParams(request.query as Query, ctx.catalog, limits.maxBatchSize);
     if (ctx.isClosing()) throw new ApiError('ERR_SHUTTING_DOWN', 'The server is shutting down', { headers: { 'retry-after': String(limits.retryAfterSeconds) } });
     if (ctx.streams.size >= limits.maxStreams) {
@@ -39,20 +38,16 @@ export function registerStreamRoute(app: FastifyInstance, ctx: ServerContext): v
     const abort = new AbortController();
     const state: { reason?: EndReason } = {};
     const res = reply.raw;
-    const stream: ActiveStream = {
-      cut: () => {
-        state.reason ??= 'server_closing';
-        res.destroy();
-      },
-    };
-    ctx.streams.add(stream);
+    const tracked = ctx.streams.track(req, request.raw.socket.remoteAddress ?? '-', res, () => {
+      state.reason ??= 'server_closing';
+      res.destroy();
+    });
     metrics.streamsActive.inc();
     const socket = request.raw.socket;
     const onTimeout = (): void => void (state.reason ??= 'stalled');
     socket.once('timeout', onTimeout);
     res.once('close', () => {
       socket.removeListener('timeout', onTimeout);
-      ctx.streams.delete(stream);
       metrics.streamsActive.dec();
       if (!res.writableFinished) {
         state.reason ??= 'client_gone';
@@ -116,22 +111,22 @@ export function registerStreamRoute(app: FastifyInstance, ctx: ServerContext): v
     const headers: Record<string, string> = {
       'content-type': 'application/octet-stream',
       'cache-control': 'no-store',
-      'x-shardstream-dataset': req.dataset.name,
-      'x-shardstream-partitions': req.partitions.join(','),
-      'x-shardstream-format': req.format,
-      'x-shardstream-records': String(plan.table.records),
+      [STREAM_HEADERS.dataset]: req.dataset.name,
+      [STREAM_HEADERS.partitions]: req.partitions.join(','),
+      [STREAM_HEADERS.format]: req.format,
+      [STREAM_HEADERS.records]: String(plan.table.records),
       // What a complete body holds: with the chunked end, how a client tells it from a cut one.
-      'x-shardstream-body-records': String(bodyRecords(plan)),
-      'x-shardstream-batches': String(plan.batches),
-      'x-shardstream-start-batch': String(plan.startBatch),
-      'x-shardstream-manifest-sha256': req.dataset.manifestSha256,
+      [STREAM_HEADERS.bodyRecords]: String(bodyRecords(plan)),
+      [STREAM_HEADERS.batches]: String(plan.batches),
+      [STREAM_HEADERS.startBatch]: String(plan.startBatch),
+      [STREAM_HEADERS.fingerprint]: req.dataset.manifestSha256,
     };
-    if (req.format === 'tensor') headers['x-shardstream-image-shape'] = `${image.height},${image.width},${image.channels}`;
+    if (req.format === 'tensor') headers[STREAM_HEADERS.imageShape] = `${image.height},${image.width},${image.channels}`;
     // From here the response is written directly (one chunk per batch, waiting for 'drain');
     // fastify's hooks and error handler are done with it.
     reply.hijack();
     res.writeHead(200, headers);
-    void writeBatches(res, counted(plan, pipeline, first, state), pipeline.pool);
+    void writeBatches(res, counted(plan, pipeline, first, state), pipeline.pool, tracked);
     return reply;
   });
 
@@ -157,12 +152,12 @@ export function registerStreamRoute(app: FastifyInstance, ctx: ServerContext): v
 const CRLF = Buffer.from('\r\n', 'latin1');
 
 /**
- * Write each batch as one HTTP chunk (emitting {@link BATCH_SENT} on the response), then wait
+ * Write each batch as one HTTP chunk (telling `tracked` of it), then wait
  * for 'drain' when the socket is full: a client that reads slowly stops the pipeline, which
  * prepares at most its read-ahead. A failure cuts the response (the chunked body never ends, so
  * the client sees it).
  */
-async function writeBatches(res: ServerResponse, body: AsyncGenerator<BatchChunk>, pool: BufferPool): Promise<void> {
+async function writeBatches(res: ServerResponse, body: AsyncGenerator<BatchChunk>, pool: BufferPool, tracked: TrackedStream): Promise<void> {
   try {
     // A response to a pipelined request gets the socket once the responses before it are done.
     if (!res.socket) await firstEvent([res, 'socket'], [res, 'close']);
@@ -175,7 +170,7 @@ async function writeBatches(res: ServerResponse, body: AsyncGenerator<BatchChunk
         break;
       }
       const ok = writeChunk(res.socket, res.chunkedEncoding, chunk, pool);
-      res.emit(BATCH_SENT, chunk.records);
+      tracked.batchSent(chunk.records);
       if (!ok && !res.destroyed) await firstEvent([res.socket, 'drain'], [res, 'close']);
     }
     // Only a body with every batch gets its end (the last chunk, or a clean close for HTTP/1.0).

@@ -7,10 +7,9 @@ import { FOOTER_BYTES, HEADER_BYTES } from '../../tfrecord/framing.js';
 import { ApiError, invalidParameter } from '../api-error.js';
 import type { Dataset } from '../catalog.js';
 import type { ServerContext } from '../context.js';
-import { datasetParam, integerParam, singleValues, type Query } from '../query.js';
-import { MAX_U32 } from '../stream-params.js';
-import { StreamRegistry } from '../stream-registry.js';
-import { loadUiPage } from '../ui-page.js';
+import { datasetParam, integerParam, singleValues, type Query } from '../http/query.js';
+import { MAX_U32 } from '../../shards/stream-protocol.js';
+import { loadUiPage } from '../ui/page.js';
 
 /** Most sample images one request may ask for. */
 export const MAX_SAMPLE_COUNT = 64;
@@ -24,8 +23,6 @@ export const MAX_SKIPPED_LISTED = 200;
  */
 export function registerUiRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const page = loadUiPage();
-  const registry = new StreamRegistry(ctx.catalog, ctx.limits.maxBatchSize);
-  registry.install(app);
 
   app.get('/', async (request, reply) => {
     singleValues(request.query as Query, ['token']);
@@ -68,7 +65,7 @@ export function registerUiRoutes(app: FastifyInstance, ctx: ServerContext): void
 
   app.get('/v1/ui/streams', async (request, reply) => {
     singleValues(request.query as Query, []);
-    return reply.header('cache-control', 'no-store').send(registry.snapshot());
+    return reply.header('cache-control', 'no-store').send(ctx.streams.snapshot());
   });
 }
 
