@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { InvalidInputError } from '../core/errors.js';
 import { MANIFEST_FILE, selectPartitions } from '../shards/manifest.js';
 import { decodeExampleImages } from '../shards/record-image.js';
-import { decodeExample, getInt, type Example } from '../tfrecord/example.js';
+import { decodeExample, getInt, type Example } from '../tfrecord/example/index.js';
 import { readRecords } from '../tfrecord/reader.js';
 import { readMnistManifest } from './mnist-manifest.js';
 

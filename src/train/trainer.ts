@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { openBatchStream, type BatchStream } from '../client/batches.js';
 import type { BatchesOptions, StreamFormat } from '../client/options.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
+import { definedOnly } from '../core/defined-only.js';
 import { InvalidInputError, InvalidParameterError } from '../core/errors.js';
 import type { TensorBatch } from '../shards/tensor-batch.js';
 import { selectBackend, type BackendPreference, type SelectedBackend } from './backend.js';
@@ -155,7 +156,7 @@ const GRID_NOISE_STREAM = 5;
 
 /** Train the DCGAN of DESIGN §7 from a stream or shard set, writing the outputs of a run. */
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const o = { ...TRAIN_DEFAULTS, ...definedOnly(options) };
+  const o = { ...TRAIN_DEFAULTS, ...definedOnly(options), data: options.data };
   for (const key of ['epochs', 'batchSize', 'noiseDim', 'world', 'size', 'saveEvery'] as const) positive(key, o[key]);
   if (o.stepsPerEpoch !== undefined) positive('stepsPerEpoch', o.stepsPerEpoch);
   if (o.world > 1 && !o.independentReplicas) throw new InvalidParameterError('world', WORLD_EXPECTED, o.world);
@@ -367,8 +368,4 @@ function disposeModels(dcgan: Dcgan, optimizers: ReturnType<typeof createOptimiz
 
 function positive(param: string, v: number): void {
   if (!Number.isSafeInteger(v) || v < 1) throw new InvalidParameterError(param, 'a positive integer', v);
-}
-
-function definedOnly<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

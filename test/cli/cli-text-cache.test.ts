@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBin } from './run-bin.js';
+import { runBin } from '../helpers/run-bin.js';
 
 // `--help` and `--version` print text the build stored (src/cli/cli-text-cache.ts). It must be the
 // text the command itself prints, and a store older than the command must not be used.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DigitEvaluation } from '../../src/eval/evaluate.js';
 import { writeShardSet, type SyntheticShardSet } from '../helpers/shard-set.js';
-import { runBin } from './run-bin.js';
+import { runBin } from '../helpers/run-bin.js';
 
 // One MNIST shard set at 16×16 (the whole bundled MNIST: 4 s) and one digit classifier, trained
 // by the first test with fewer steps than the default and then taken from the cache by the others.

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { train } from '../../src/train/trainer.js';
 import { writeShardSet, type SyntheticShardSet } from '../helpers/shard-set.js';
 import { serveTinyTrainingData, tinyTrainOptions, type TinyTrainingData } from '../helpers/tiny-training.js';
-import { runBin } from './run-bin.js';
+import { runBin } from '../helpers/run-bin.js';
 
 // Tiny runs (8×8, 1/64 width, noise 8, 2 steps) trained once; every case runs the bin on their checkpoints.
 

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/core/package-root.js';
 import { writeShardSet, type SyntheticShardSet } from '../helpers/shard-set.js';
-import { runBin } from './run-bin.js';
+import { runBin } from '../helpers/run-bin.js';
 
 // The GPU diagnosis through the real bin, in the two environments this machine can fake:
 // tfjs-node-gpu absent (the normal state here), and present but without CUDA: a loader hook

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeShardSet, type SyntheticShardSet } from '../helpers/shard-set.js';
-import { runBin } from './run-bin.js';
+import { runBin } from '../helpers/run-bin.js';
 
 let set: SyntheticShardSet;
 let out: string;

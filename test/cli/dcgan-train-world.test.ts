@@ -6,7 +6,7 @@ import { InvalidParameterError } from '../../src/core/errors.js';
 import { train } from '../../src/train/trainer.js';
 import { writeShardSet, type SyntheticShardSet } from '../helpers/shard-set.js';
 import { tinyTrainOptions } from '../helpers/tiny-training.js';
-import { runBin } from './run-bin.js';
+import { runBin } from '../helpers/run-bin.js';
 
 // dcgan-train averages no gradients across ranks, so --world > 1 trains separate models: it is
 // refused unless the user says that is what they want (issue 15).
