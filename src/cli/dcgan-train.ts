@@ -64,7 +64,7 @@ const program = createProgram('dcgan-train', 'Train the reference DCGAN (DESIGN 
   .option('--independent-replicas', 'with --world > 1: each rank trains its own model on its slice (no gradient averaging)')
   .option('-o, --out <dir>', 'outputs go to <out>/<SaveName>/', TRAIN_DEFAULTS.out)
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend: auto picks tfjs-node-gpu › tfjs-node › wasm › cpu').choices(BACKEND_PREFERENCES).default(TRAIN_DEFAULTS.backend))
-  .option('--threads <n>', 'training threads on wasm/cpu: replicas on slices of each batch, same training as 1 thread (default: one per core on wasm/cpu, 1 on tensorflow)', parsePositive)
+  .option('--threads <n>', 'training threads on wasm/cpu: replicas on slices of each batch, same training as 1 thread (default: one per core on wasm/cpu for models of 1M weights or more, else 1)', parsePositive)
   .option('--width-mult <f>', 'factor on every hidden width (1 = the reference model; e.g. 0.125 for CPU runs)', positiveNumber, TRAIN_DEFAULTS.widthMult)
   .option('--size <n>', 'model image side, a power of two ≥ 8 (images are resized to it)', parsePositive, TRAIN_DEFAULTS.size)
   .option('--steps-per-epoch <n>', 'cap on steps per epoch (default: every batch of the epoch)', parsePositive)

@@ -216,7 +216,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       log(`resuming from ${checkpoint} at epoch ${position.epoch + 1}, batch ${position.batch}`);
     } else log(`no checkpoint under ${layout.checkpointDir}: starting from the beginning`);
   }
-  const threads = resolveThreads(o.threads, backend.name, o.batchSize);
+  const threads = resolveThreads(o.threads, backend.name, o.batchSize, dcgan.generator.countParams() + dcgan.discriminator.countParams());
   await mkdir(layout.plotDir, { recursive: true });
   await writeLossCsv(layout.lossCsv, rows);
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../src/train/backend.js';
@@ -7,7 +8,7 @@ import { buildDcgan } from '../../../src/train/model.js';
 import { splitBatch } from '../../../src/train/parallel/batch-slices.js';
 import { TrainingThreadError } from '../../../src/train/parallel/replica-error.js';
 import { ReplicaPool } from '../../../src/train/parallel/replica-pool.js';
-import { resolveThreads } from '../../../src/train/parallel/thread-count.js';
+import { resolveThreads, THREADS_PAY_FROM_WEIGHTS } from '../../../src/train/parallel/thread-count.js';
 
 async function startPool(threads: number): Promise<ReplicaPool> {
   await selectBackend('cpu');
@@ -60,11 +61,14 @@ describe('splitBatch and resolveThreads', () => {
     expect(() => splitBatch(2, 3)).toThrow('Expected at least one row per training thread (3) for batch but received 2 of type number');
   });
 
-  it('defaults to one thread per core on wasm and cpu, caps at the batch, refuses more than one on tensorflow', () => {
-    expect(resolveThreads(undefined, 'tensorflow', 64)).toBe(1);
-    expect(resolveThreads(undefined, 'wasm', 1)).toBe(1);
-    expect(resolveThreads(4, 'cpu', 3)).toBe(3);
-    expect(() => resolveThreads(2, 'tensorflow', 8)).toThrow(/^Expected 1 on the tensorflow backend \(it uses every core itself; threads are for wasm and cpu\) for threads but received 2/);
-    expect(() => resolveThreads(0, 'wasm', 8)).toThrow('Expected a positive integer for threads but received 0');
+  it('defaults to one thread per core on wasm and cpu for a large model, 1 for a small one, caps at the batch, refuses more than one on tensorflow', () => {
+    expect(resolveThreads(undefined, 'wasm', 128, 2e7)).toBe(Math.min(128, availableParallelism()));
+    expect(resolveThreads(undefined, 'cpu', 128, 2e7)).toBe(Math.min(128, availableParallelism()));
+    expect(resolveThreads(undefined, 'wasm', 128, THREADS_PAY_FROM_WEIGHTS - 1)).toBe(1);
+    expect(resolveThreads(undefined, 'tensorflow', 64, 2e7)).toBe(1);
+    expect(resolveThreads(undefined, 'wasm', 1, 2e7)).toBe(1);
+    expect(resolveThreads(4, 'cpu', 3, 1e3)).toBe(3);
+    expect(() => resolveThreads(2, 'tensorflow', 8, 1e3)).toThrow(/^Expected 1 on the tensorflow backend \(it uses every core itself; threads are for wasm and cpu\) for threads but received 2/);
+    expect(() => resolveThreads(0, 'wasm', 8, 1e3)).toThrow('Expected a positive integer for threads but received 0');
   });
 });
