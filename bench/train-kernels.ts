@@ -13,6 +13,18 @@
  * `--step` also times one full training step of the reference model on WASM.
  * `--profile` instead prints the self time of every WASM kernel in a training step of the
  * given model (bench:train's row by default), summed over `--runs` steps after a warm-up.
+ *
+ * Profile of bench:train's row (32×32×1, width 1/16, batch 64), issue 15, before this issue's
+ * kernels (`--profile --runs 5`, load average ~16 on 2 cores, so 1.9 s a step instead of ~0.2 s;
+ * the shares are what counts): BatchMatMul 26 % (38 calls: the matmuls inside the conv-gradient
+ * kernels; by shape, the filter gradients' 16×4096 · 4096×128 took 50 ms a call where the same
+ * product with its second operand reused takes 0.9 ms: the backend repacks that operand on every
+ * call), Tile 15 % (9 calls, BN gradients), Conv2DBackpropFilter's own im2col 11 %,
+ * Conv2DBackpropInput's own col2im 5 %, Identity 3 % (449 calls), Sum 3 %, Multiply 3 %
+ * (342 calls), FusedConv2D 3 %, Transpose 2 %, Mean 2 %, ~20 elementwise kernels 10 % together,
+ * and 17 % outside kernels (tape, engine, layers' JS). Hence Tile and Sum without the generic
+ * index/transposes, and conv-gradient matmuls whose repacked operand is the small one.
+ *
  * `--ab K1,K2` times training steps of that model with the named kernels of shardstream and with
  * the backend's stock kernels in their place, alternating step by step on one model (so noise
  * falls on both alike), and prints the median step of each and the speed-up. With `--baseline DIR`

@@ -19,7 +19,7 @@ function lineChart<R extends { readonly epoch: number }>(rows: readonly R[], ser
     data: { values },
     mark: { type: 'line', point: rows.length <= 40 },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
       y: { field: 'value', type: 'quantitative', title: yTitle },
       color: { field: 'series', type: 'nominal', title: null },
     },
@@ -29,7 +29,7 @@ function lineChart<R extends { readonly epoch: number }>(rows: readonly R[], ser
 /** Render charts, one above the other, to PNG: vega-lite → SVG → sharp. */
 async function writeCharts(path: string, charts: readonly Chart[]): Promise<void> {
   const base = { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', background: 'white' };
-  const spec = (charts.length === 1 ? { ...base, ...charts[0] } : { ...base, vconcat: charts }) as TopLevelSpec;
+  const spec = (charts.length === 1 ? { ...base, ...charts[0] } : { ...base, vconcat: charts, resolve: { scale: { color: 'independent' } } }) as TopLevelSpec;
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
@@ -50,7 +50,7 @@ export function writeProbabilityPlot(path: string, rows: readonly LossRow[]): Pr
 /** The digit score per epoch (dcgan-train --eval-every): share recognised and digits present above, classifier FID below. */
 export function writeEvalPlot(path: string, rows: readonly EvalRow[]): Promise<void> {
   return writeCharts(path, [
-    lineChart(rows, [{ key: 'recognised', label: 'recognised (%)', scale: 100 }, { key: 'digits_present', label: 'digits present (×10)', scale: 10 }], 'Digit score of the samples', 'percent'),
+    lineChart(rows, [{ key: 'recognised', label: 'recognised (%)', scale: 100 }, { key: 'digits_present', label: 'digits ×10', scale: 10 }], 'Digit score of the samples', 'percent'),
     lineChart(rows, [{ key: 'classifier_fid', label: 'classifier FID' }], 'Classifier FID to real test digits (lower is better)', 'Fréchet distance'),
   ]);
 }
