@@ -22,6 +22,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { openBatchStream, type Batch } from '../src/client/index.js';
+import { listeningUrl } from '../src/cli/listening-line.js';
+import { cpuSeconds } from './proc-cpu.js';
 import { packageRoot } from '../src/core/package-root.js';
 import { selectBackend } from '../src/train/backend.js';
 import { createOptimizers, ganStep } from '../src/train/gan-step.js';
@@ -191,16 +193,11 @@ const url = await new Promise<string>((resolve, reject) => {
   let out = '';
   server.stdout!.on('data', (c: Buffer) => {
     out += c.toString();
-    const m = /listening on (\S+)/.exec(out);
-    if (m) resolve(m[1]!);
+    const found = listeningUrl(out);
+    if (found !== undefined) resolve(found);
   });
   server.on('exit', (code) => reject(new Error(`shard-server exited with ${code}`)));
 });
-/** CPU seconds a process has used so far (utime + stime from /proc). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 // Steps alternate between the two sources on one model (memory, stream, memory, stream, …), so
 // the machine's noise (other processes, the two vCPUs slowing each other) falls on both alike
@@ -216,7 +213,7 @@ for (let run = 0; run < (has('stream') ? runs : 0); run++) {
   let waited = 0;
   let streamSeconds = 0;
   let memorySeconds = 0;
-  const server0 = cpuSeconds(server.pid!);
+  const server0 = cpuSeconds([server.pid!]);
   for (let k = 1; k <= steps; k++) {
     const m0 = performance.now();
     await t.step(memory[k % memory.length]!, k);
@@ -227,7 +224,7 @@ for (let run = 0; run < (has('stream') ? runs : 0); run++) {
     await t.step(next.value as Batch, k);
     streamSeconds += (performance.now() - s0) / 1000;
   }
-  const serverMs = ((cpuSeconds(server.pid!) - server0) * 1000) / steps;
+  const serverMs = ((cpuSeconds([server.pid!]) - server0) * 1000) / steps;
   await stream.close();
   t.dispose();
   memoryRuns.push((steps * batchSize) / memorySeconds);

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { packageRoot } from '../core/package-root.js';
 import { readEvalCsv } from '../eval/eval-log.js';
 import { readManifestFile } from '../shards/manifest.js';
+import { listeningUrl } from './listening-line.js';
 import { createProgram, parsePositive, runCli } from './run-cli.js';
 
 /**
@@ -79,11 +80,11 @@ function startServer(dataDir: string): Promise<{ url: string; child: ChildProces
     const onData = (chunk: Buffer): void => {
       out += chunk.toString('utf8');
       process.stdout.write(chunk);
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
+      const url = listeningUrl(out);
+      if (url !== undefined) {
         child.stdout?.off('data', onData);
         child.stdout?.on('data', (c: Buffer) => process.stdout.write(c));
-        resolvePromise({ url: m[1]!, child });
+        resolvePromise({ url, child });
       }
     };
     child.stdout?.on('data', onData);
