@@ -6,6 +6,7 @@
  *   node dist/bench/startup.js [--runs 10]
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,8 @@ const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: Expected a positive integer for runs but received ${values.runs}`);
 
 const binDir = fileURLToPath(new URL('../../bin/', import.meta.url));
-const BINS = ['tfrecord', 'celeba-convert', 'mnist-convert', 'shard-server', 'dcgan-train', 'shardstream-demo'] as const;
+/** Every bin of package.json. */
+const BINS = Object.keys((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { bin: Record<string, string> }).bin);
 
 interface Case {
   readonly label: string;
