@@ -22,8 +22,19 @@ async function start(): Promise<{ models: GanModels; optimizers: GanOptimizers }
   const dcgan = buildDcgan(init.model);
   const models = { generator: dcgan.generator, discriminator: dcgan.discriminator };
   const optimizers = createOptimizers();
-  await restoreGanState(models, optimizers, init.state);
+  await restoreGanState(models, optimizers, takeInitialState());
   return { models, optimizers };
+}
+
+/**
+ * The starting state, dropped from `workerData` once taken: the replica's tensors hold it from
+ * then on, and `workerData` lives as long as the thread (for the reference model the state is
+ * ~94 MB of weights, three times that with Adam's moments after a resume).
+ */
+function takeInitialState(): ReplicaInit['state'] {
+  const { state } = init;
+  delete (init as { state?: ReplicaInit['state'] }).state;
+  return state;
 }
 
 /** Flattens gradients into one array, sums it over the replicas weighted by rows, and splits it back. */
