@@ -8,6 +8,7 @@ import type { BackendPreference } from '../train/backend-preference.js';
 import type { ClassifierTraining } from './classifier-training.js';
 import { SCORE_RULES, type DigitScore } from './digit-score.js';
 import { readMnistManifest } from './mnist-manifest.js';
+import { CHECKPOINT_FILES } from '../train/checkpoint-files.js';
 
 /** What {@link evaluateDigits} scores: a generator's samples, real test digits (the ceiling) or uniform noise (the floor). */
 export type EvalSubject = 'generator' | 'real' | 'noise';
@@ -105,10 +106,10 @@ export async function evaluateDigits(options: EvaluateDigitsOptions): Promise<Di
 
 /** The MNIST shard set a checkpoint's run trained or scored on, when it is a folder that exists here. */
 async function recordedData(checkpoint: string | undefined): Promise<string | undefined> {
-  if (checkpoint === undefined || !existsSync(join(checkpoint, 'checkpoint.json'))) return undefined;
+  if (checkpoint === undefined || !existsSync(join(checkpoint, CHECKPOINT_FILES.manifest))) return undefined;
   let meta: { evalData?: unknown; data?: unknown } = {};
   try {
-    meta = ((JSON.parse(await readFile(join(checkpoint, 'checkpoint.json'), 'utf8')) as { meta?: typeof meta }).meta ?? {});
+    meta = ((JSON.parse(await readFile(join(checkpoint, CHECKPOINT_FILES.manifest), 'utf8')) as { meta?: typeof meta }).meta ?? {});
   } catch {
     return undefined;
   }

@@ -5,17 +5,14 @@ import { writeFileAtomic } from '../core/atomic-file.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { GanModels, GanOptimizers } from './gan-step.js';
 import { captureGanState, restoreGanState } from './gan-state.js';
+import { CHECKPOINT_FILES } from './checkpoint-files.js';
 import { saveLayersModel } from './layers-model-files.js';
 import type { AdamState, GanState, TensorRecord } from './gan-state.js';
 
 /** JSON values a checkpoint carries for the training loop (epoch, step, seed, options...). */
 export type CheckpointMeta = { [key: string]: unknown };
 
-/**
- * Names inside a checkpoint directory: the exact-resume state (`checkpoint.json`, `weights.bin`)
- * and each net as a standard TensorFlow.js Layers model folder (`generator/model.json` + weights).
- */
-export const CHECKPOINT_FILES = { manifest: 'checkpoint.json', weights: 'weights.bin', generator: 'generator', discriminator: 'discriminator' } as const;
+export { CHECKPOINT_FILES } from './checkpoint-files.js';
 
 const FORMAT = 'shardstream-gan-checkpoint';
 const VERSION = 1;

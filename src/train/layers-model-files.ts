@@ -3,9 +3,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { InvalidInputError, WriteFailedError } from '../core/errors.js';
+import { LAYERS_MODEL_FILES } from './checkpoint-files.js';
 
-/** File names of a TensorFlow.js Layers model folder, as `tensorflowjs_converter` names them. */
-export const LAYERS_MODEL_FILES = { model: 'model.json', weights: 'group1-shard1of1.bin' } as const;
+export { LAYERS_MODEL_FILES } from './checkpoint-files.js';
 
 /**
  * Writes `model` to `dir` as a standard TensorFlow.js Layers model (`model.json` + one weights

@@ -2,16 +2,9 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidInputError } from '../../core/errors.js';
+import { CHECKPOINT_FILES, LAYERS_MODEL_FILES } from '../checkpoint-files.js';
 import { runLayout } from '../run-layout.js';
 
-// checkpoint.ts and layers-model-files.ts load tfjs: their names are imported when a path is
-// resolved, so that importing the package (src/index.ts) does not load tfjs.
-type FileNames = { checkpoint: typeof import('../checkpoint.js').CHECKPOINT_FILES; model: typeof import('../layers-model-files.js').LAYERS_MODEL_FILES };
-
-async function fileNames(): Promise<FileNames> {
-  const [{ CHECKPOINT_FILES }, { LAYERS_MODEL_FILES }] = await Promise.all([import('../checkpoint.js'), import('../layers-model-files.js')]);
-  return { checkpoint: CHECKPOINT_FILES, model: LAYERS_MODEL_FILES };
-}
 
 /** Where a generator is read from, as {@link resolveGeneratorSource} found it. */
 export interface GeneratorSource {
@@ -31,7 +24,6 @@ const EXPECTED = 'expected a checkpoint folder, a run folder <out>/<SaveName>/ o
  * folder holding `model.json`, or a `model.json` file. Errors name the path and say what is there.
  */
 export async function resolveGeneratorSource(path: string): Promise<GeneratorSource> {
-  const names = await fileNames();
   const input = resolve(path);
   let info;
   try {
@@ -42,33 +34,33 @@ export async function resolveGeneratorSource(path: string): Promise<GeneratorSou
   if (info.isFile()) {
     if (!input.endsWith('.json')) throw new InvalidInputError(path, `not a model.json (${EXPECTED})`);
     const parent = dirname(dirname(input));
-    return fromCheckpoint(names, existsSync(join(parent, names.checkpoint.manifest)) ? parent : undefined, input);
+    return fromCheckpoint(existsSync(join(parent, CHECKPOINT_FILES.manifest)) ? parent : undefined, input);
   }
-  if (isCheckpoint(names, input)) return fromCheckpoint(names, input, undefined);
-  if (existsSync(join(input, names.model.model))) {
+  if (isCheckpoint(input)) return fromCheckpoint(input, undefined);
+  if (existsSync(join(input, LAYERS_MODEL_FILES.model))) {
     const parent = dirname(input);
-    return fromCheckpoint(names, existsSync(join(parent, names.checkpoint.manifest)) ? parent : undefined, join(input, names.model.model));
+    return fromCheckpoint(existsSync(join(parent, CHECKPOINT_FILES.manifest)) ? parent : undefined, join(input, LAYERS_MODEL_FILES.model));
   }
   const layout = runLayout(dirname(input), basename(input));
-  if (existsSync(layout.latestCheckpoint)) return fromCheckpoint(names, await latestOf(names, layout.latestCheckpoint, layout.checkpointDir), undefined);
+  if (existsSync(layout.latestCheckpoint)) return fromCheckpoint(await latestOf(layout.latestCheckpoint, layout.checkpointDir), undefined);
   if (existsSync(layout.checkpointDir)) throw new InvalidInputError(layout.checkpointDir, `no ${basename(layout.latestCheckpoint)} naming the newest checkpoint: give a checkpoint folder inside it`);
   const runs = await runFoldersIn(input);
   const hint = runs.length > 0 ? `; run folders inside: ${runs.join(', ')}` : '';
   throw new InvalidInputError(path, `no checkpoint here (${EXPECTED})${hint}`);
 }
 
-function isCheckpoint(names: FileNames, dir: string): boolean {
-  return existsSync(join(dir, names.checkpoint.manifest)) || existsSync(join(dir, names.checkpoint.generator, names.model.model));
+function isCheckpoint(dir: string): boolean {
+  return existsSync(join(dir, CHECKPOINT_FILES.manifest)) || existsSync(join(dir, CHECKPOINT_FILES.generator, LAYERS_MODEL_FILES.model));
 }
 
-function fromCheckpoint(names: FileNames, checkpoint: string | undefined, modelJson: string | undefined): GeneratorSource {
-  const ownModel = checkpoint === undefined ? undefined : join(checkpoint, names.checkpoint.generator, names.model.model);
+function fromCheckpoint(checkpoint: string | undefined, modelJson: string | undefined): GeneratorSource {
+  const ownModel = checkpoint === undefined ? undefined : join(checkpoint, CHECKPOINT_FILES.generator, LAYERS_MODEL_FILES.model);
   const run = checkpoint !== undefined && basename(dirname(checkpoint)) === 'checkpoints' ? dirname(dirname(checkpoint)) : undefined;
   return { checkpoint, modelJson: modelJson ?? (ownModel !== undefined && existsSync(ownModel) ? ownModel : undefined), run };
 }
 
 /** The checkpoint folder a `latest.json` pointer (`{"checkpoint":"epoch-012"}`) names. */
-async function latestOf(names: FileNames, pointer: string, checkpointDir: string): Promise<string> {
+async function latestOf(pointer: string, checkpointDir: string): Promise<string> {
   let name: unknown;
   try {
     name = (JSON.parse(await readFile(pointer, 'utf8')) as { checkpoint?: unknown }).checkpoint;
@@ -79,7 +71,7 @@ async function latestOf(names: FileNames, pointer: string, checkpointDir: string
     throw new InvalidInputError(pointer, `expected {"checkpoint": "<folder name>"}, got ${JSON.stringify(name)}`);
   }
   const dir = join(checkpointDir, name);
-  if (!isCheckpoint(names, dir)) throw new InvalidInputError(pointer, `names checkpoint ${dir}, which is missing or holds no ${names.checkpoint.manifest}`);
+  if (!isCheckpoint(dir)) throw new InvalidInputError(pointer, `names checkpoint ${dir}, which is missing or holds no ${CHECKPOINT_FILES.manifest}`);
   return dir;
 }
 

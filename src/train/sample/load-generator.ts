@@ -3,6 +3,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { InvalidInputError } from '../../core/errors.js';
 import type { BackendPreference, SelectedBackend } from '../backend.js';
 import { resolveGeneratorSource, type GeneratorSource } from './generator-source.js';
+import { CHECKPOINT_FILES } from '../checkpoint-files.js';
 
 /** A generator ready to draw: noise `[n, noiseDim]` → images `[n, size, size, channels]` in [-1, 1]. */
 export interface LoadedGenerator {
@@ -36,7 +37,7 @@ export async function loadGenerator(path: string, options: LoadGeneratorOptions 
   const source = await resolveGeneratorSource(path);
   const { selectBackend } = await import('../backend.js');
   const backend = await selectBackend(options.backend ?? 'auto');
-  const where = source.modelJson ?? join(source.checkpoint ?? path, 'checkpoint.json');
+  const where = source.modelJson ?? join(source.checkpoint ?? path, CHECKPOINT_FILES.manifest);
   const model = source.modelJson !== undefined ? await (await import('../layers-model-files.js')).loadLayersModelFile(source.modelJson) : await loadFromCheckpointState(source.checkpoint ?? path);
   try {
     const { noiseDim, size, channels } = generatorShape(model, where);
@@ -50,7 +51,7 @@ export async function loadGenerator(path: string, options: LoadGeneratorOptions 
 /** The generator of a checkpoint that has only the exact-resume state: built from its options, then its weights put back. */
 async function loadFromCheckpointState(checkpoint: string): Promise<tfjs.LayersModel> {
   const [{ loadCheckpoint }, { buildGenerator }, { restoreModelWeights }] = await Promise.all([import('../checkpoint.js'), import('../model.js'), import('../gan-state.js')]);
-  const where = join(checkpoint, 'checkpoint.json');
+  const where = join(checkpoint, CHECKPOINT_FILES.manifest);
   const { state, meta } = await loadCheckpoint(checkpoint);
   const model = meta.model as { size?: unknown; channels?: unknown; noiseDim?: unknown; widthMult?: unknown } | undefined;
   const numbers = model !== undefined && [model.size, model.channels, model.noiseDim, model.widthMult].every((v) => typeof v === 'number');
