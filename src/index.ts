@@ -65,7 +65,9 @@ export { HttpStatusError, IncompleteResponseError, ManifestChangedError, Protoco
 // Training.
 export { train } from './train/train-lazy.js';
 export { TRAIN_DEFAULTS } from './train/train-defaults.js';
-export type { StepInfo, TrainOptions, TrainResult, TrainStartInfo } from './train/trainer.js';
+export { resolveTrainOptions, type ResolvedTrainOptions } from './train/resolve-train-options.js';
+export type { StepInfo, TrainEvalOptions, TrainOptions, TrainStartInfo } from './train/train-options.js';
+export type { TrainResult } from './train/trainer.js';
 
 // Sampling a trained generator (dcgan-sample) and scoring a run (dcgan-eval).
 export {

@@ -13,7 +13,7 @@ const VALUES = [
   'decodeTensorBatch', 'encodeExample', 'encodeRecord', 'encodeRecords', 'encodeTensorBatch', 'exampleToJson', 'floatFeature', 'formatIndex',
   'getBytes', 'getBytesList', 'getFloatList', 'getInt', 'getInt64List', 'getString', 'indexPathFor', 'int64Feature', 'maskCrc', 'maskedCrc32c',
   'openBatchStream', 'parseIndex', 'parseManifest', 'permutation', 'readAllRecords', 'readIndexFile', 'readManifestFile', 'readRecords',
-  'selectPartitions', 'shardFileName', 'streamUrl', 'train', 'unmaskCrc', 'verifyShardSet', 'writeIndexFile',
+  'resolveTrainOptions', 'selectPartitions', 'shardFileName', 'streamUrl', 'train', 'unmaskCrc', 'verifyShardSet', 'writeIndexFile',
   // train/sample and eval (from main)
   'CLASSIFIER_TRAINING', 'EVAL_HEADERS', 'LATENT_PATHS', 'MAX_SEEDS', 'SAMPLE_NOISE_STREAM', 'SCORE_RULES', 'arithmeticNoise', 'checkSeed', 'defaultSampleDir', 'defaultScale', 'evaluateDigits', 'featureStats', 'frechetDistance', 'generateImages', 'imageAt', 'interpolateNoise', 'lerp', 'loadGenerator', 'meanNoise', 'noiseForSeed', 'parseArithmeticTerms', 'parseSeedList', 'parseSeedPair', 'readEvalCsv', 'resolveGeneratorSource', 'sampleCheckpoint', 'slerp', 'upscaleNearest', 'writeTiles',
 ];
@@ -23,9 +23,9 @@ const TYPES = [
   'Batch', 'BatchPlanOptions', 'BatchStream', 'BatchesOptions', 'BuildShardSetOptions', 'CelebaConvertOptions', 'CelebaImageType', 'CelebaLayout',
   'Compression', 'ConvertOutcome', 'CorruptPolicy', 'CorruptionKind', 'DatasetSummary', 'DecodedImage', 'ErrorCode', 'Example', 'Feature',
   'FeatureKind', 'FeatureSpec', 'ImageEncoding', 'Manifest', 'ManifestImage', 'ManifestPartition', 'MnistConvertOptions', 'MnistEncoding',
-  'PartitionInputs', 'PartitionReport', 'ReadRecordsOptions', 'RecordIndex', 'RecordSource', 'RetryInfo', 'RetryOptions', 'ShardServer',
+  'PartitionInputs', 'PartitionReport', 'ReadRecordsOptions', 'RecordIndex', 'RecordSource', 'ResolvedTrainOptions', 'RetryInfo', 'RetryOptions', 'ShardServer',
   'ShardServerLimits', 'ShardServerOptions', 'ShardSetReport', 'ShardSetVerification', 'ShardSummary', 'ShardedWriterOptions', 'SkippedInput',
-  'SourceMode', 'StepInfo', 'StreamFormat', 'StreamQuery', 'TFRecordEntry', 'TensorBatch', 'TrainOptions', 'TrainResult', 'TrainStartInfo',
+  'SourceMode', 'StepInfo', 'StreamFormat', 'StreamQuery', 'TFRecordEntry', 'TensorBatch', 'TrainEvalOptions', 'TrainOptions', 'TrainResult', 'TrainStartInfo',
   'VerifyShardSetOptions', 'WriterOptions', 'WrittenFile',
   // train/sample and eval (from main)
   'ArithmeticNoise', 'ArithmeticTerms', 'ClassifierTraining', 'DigitEvaluation', 'DigitScore', 'EvalRow', 'EvalSubject', 'EvaluateDigitsOptions', 'FeatureStats', 'GeneratorSource', 'ImageBatch', 'LatentPath', 'LoadGeneratorOptions', 'LoadedGenerator', 'SampleOptions', 'SampleResult', 'TileOptions', 'WalkRequest', 'WrittenImage',

@@ -1,4 +1,3 @@
-import { InvalidParameterError } from '../core/errors.js';
 import type { SelectedBackend } from '../train/backend.js';
 import type { RunLayout } from '../train/run-layout.js';
 import { writeEvalPlot } from '../train/outputs/plots.js';
@@ -28,10 +27,9 @@ export interface EpochEval {
 /**
  * Prepares the per-epoch score of a run at `size`: the classifier and the real digits'
  * ceiling, and the eval CSV with the rows of the epochs before `startEpoch` (a resumed run).
- * The reference's loss CSV is never touched.
+ * The reference's loss CSV is never touched. The options are checked by `resolveTrainOptions`.
  */
 export async function startEpochEval(backend: SelectedBackend, layout: RunLayout, size: number, startEpoch: number, options: EpochEvalOptions): Promise<EpochEval> {
-  if (!Number.isSafeInteger(options.every) || options.every < 1) throw new InvalidParameterError('eval.every', 'a positive integer', options.every);
   const paths = evalPaths(layout);
   const evaluator = await createDigitEvaluator(backend, { ...options, size });
   const rows = (await readEvalCsv(paths.csv)).filter((r) => r.epoch < startEpoch);

@@ -1,8 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { InvalidParameterError } from '../core/errors.js';
-import { BACKEND_PREFERENCES, type BackendPreference } from './backend-preference.js';
+import { checkBackendPreference, type BackendPreference } from './backend-preference.js';
 import { BackendUnavailableError } from './backend-error.js';
 import { activeCpuTrainingKernels, registerCpuTrainingKernels } from './cpu-kernels.js';
 import { GPU_PACKAGE, type GpuDiagnosis, type GpuPackageState } from './gpu-diagnosis.js';
@@ -46,11 +45,8 @@ type Attempt = { ok: true; name: string; gpu: boolean; detail: string; diagnosis
  * a {@link GpuUnavailableError} instead.
  */
 export async function selectBackend(pref: BackendPreference = 'auto', options: SelectBackendOptions = {}): Promise<SelectedBackend> {
-  if (!BACKEND_PREFERENCES.includes(pref)) {
-    throw new InvalidParameterError('backend', `one of ${BACKEND_PREFERENCES.join(', ')}`, pref);
-  }
+  checkBackendPreference(pref, options.requireGpu === true);
   if (options.requireGpu === true) {
-    if (pref !== 'auto' && pref !== 'tensorflow') throw new InvalidParameterError('backend', 'auto or tensorflow with requireGpu', pref);
     const diagnosis = await checkGpu();
     if (!diagnosis.ok) throw new GpuUnavailableError(diagnosis);
     return { tf, name: 'tensorflow', gpu: true, description: `tensorflow (${GPU_PACKAGE}, CUDA)` };

@@ -26,17 +26,22 @@ export const REFERENCE_WIDTHS: readonly number[] = [1024, 512, 256, 128];
 /** Fills in defaults and checks every option, naming the bad one. */
 export function resolveDcganOptions(options: DcganOptions): ResolvedDcganOptions {
   const resolved: ResolvedDcganOptions = { ...DCGAN_DEFAULTS, ...options };
-  const { size, channels, noiseDim, widthMult, seed } = resolved;
+  checkDcganShape(resolved);
+  if (!Number.isInteger(resolved.channels) || resolved.channels < 1) throw new InvalidParameterError('channels', 'a positive integer', resolved.channels);
+  return resolved;
+}
+
+/** Checks the options that do not depend on the data (all but `channels`), naming the bad one: a trainer checks them before it opens the data. */
+export function checkDcganShape(options: Omit<ResolvedDcganOptions, 'channels'>): void {
+  const { size, noiseDim, widthMult, seed } = options;
   if (!Number.isInteger(size) || size < 8 || (size & (size - 1)) !== 0) {
     throw new InvalidParameterError('size', 'a power of two ≥ 8', size);
   }
-  if (!Number.isInteger(channels) || channels < 1) throw new InvalidParameterError('channels', 'a positive integer', channels);
   if (!Number.isInteger(noiseDim) || noiseDim < 1) throw new InvalidParameterError('noiseDim', 'a positive integer', noiseDim);
   if (typeof widthMult !== 'number' || !Number.isFinite(widthMult) || widthMult <= 0) {
     throw new InvalidParameterError('widthMult', 'a positive finite number', widthMult);
   }
   if (!Number.isSafeInteger(seed)) throw new InvalidParameterError('seed', 'an integer', seed);
-  return resolved;
 }
 
 /**

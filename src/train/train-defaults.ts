@@ -16,5 +16,6 @@ export const TRAIN_DEFAULTS = {
   widthMult: 1,
   size: 64,
   saveEvery: 15,
+  resume: false,
   format: 'tensor',
 } as const;
