@@ -1,7 +1,6 @@
 import { definedOnly } from '../core/defined-only.js';
-import { InvalidParameterError } from '../core/errors.js';
 import type { CommonConvertOptions } from '../datasets/options.js';
-import { UsageError } from './run-cli.js';
+import { checkOptions } from './check-options.js';
 
 // Only light imports here: a converter bin loads this before it parses its arguments (issue 13).
 
@@ -23,15 +22,10 @@ export function commonConvertOptions(flags: CommonConvertFlags): CommonConvertOp
 
 /**
  * Check `options` with the converter's `resolve`, before any work: a bad option becomes a
- * {@link UsageError} naming its flag (`flagOf` maps the library names that differ from the flag).
+ * usage error naming its flag (`flagOf` maps the library names that differ from the flag).
  */
 export function checkConvertOptions<O>(resolve: (options: O) => unknown, options: O, flagOf: Readonly<Record<string, string>>): void {
-  try {
-    resolve(options);
-  } catch (error) {
-    if (error instanceof InvalidParameterError) throw new UsageError(`${flagOf[error.param] ?? `--${error.param}`}: ${error.message}`);
-    throw error;
-  }
+  checkOptions(resolve, options, flagOf);
 }
 
 /**

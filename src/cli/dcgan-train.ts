@@ -1,57 +1,23 @@
 import { InvalidArgumentError, Option } from 'commander';
-import type cliProgress from 'cli-progress';
-import { BACKEND_PREFERENCES, type BackendPreference } from '../train/backend-preference.js';
 import { createProgressBar } from '../core/progress.js';
+import { formatClassifier, formatScore } from '../eval/score-text.js';
+import { BACKEND_PREFERENCES } from '../train/backend-preference.js';
+import { resolveTrainOptions } from '../train/resolve-train-options.js';
 import { TRAIN_DEFAULTS } from '../train/train-defaults.js';
-import type { StreamFormat } from '../shards/stream-protocol.js';
-import type { StepInfo } from '../train/trainer.js';
+import { checkOptions } from './check-options.js';
 import { createProgram, parseCount, parseNumber, parsePositive, runCli, UsageError } from './run-cli.js';
+import { FLAG_OF, partitionName, trainOptions, usageText, type TrainFlags } from './train-flags.js';
+import { createStepProgress } from './train-progress.js';
 
 // The trainer (tfjs, sharp, vega, undici) and cli-progress are imported inside the action, so that
-// --help, --version and a usage error load only commander (start-up time, issue 13).
-
-const PARTITIONS: Record<string, { all: string[] }> = {
-  celeba: { all: ['train', 'val', 'test'] },
-  mnist: { all: ['train', 'test'] },
-};
-
-interface CliOptions {
-  data?: string;
-  dataset?: string;
-  partition: string;
-  imageType?: string;
-  bbox?: boolean;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  noiseDim: number;
-  seed: number;
-  rank: number;
-  world: number;
-  independentReplicas?: boolean;
-  out: string;
-  backend: BackendPreference;
-  widthMult: number;
-  threads?: number;
-  size: number;
-  stepsPerEpoch?: number;
-  saveEvery: number;
-  resume?: boolean;
-  format: StreamFormat;
-  token?: string;
-  evalEvery?: number;
-  evalData?: string;
-  evalImages: number;
-  evalClassifierSteps?: number;
-  requireGpu?: boolean;
-  checkGpu?: boolean;
-}
+// --help, --version and a usage error load only commander (start-up time, issue 13). The options
+// are checked by resolveTrainOptions before that; this file maps flags to options and words.
 
 const program = createProgram('dcgan-train', 'Train the reference DCGAN (DESIGN §7) from a shard-server stream or a shard set (URL or folder).')
   // not requiredOption: --check-gpu needs no data; the action says it is missing otherwise
   .option('-d, --data <url|dir>', 'shard-server URL (http://host:8080), base URL of a shard set on nginx/S3, or a shard-set folder (required)')
   .addOption(new Option('--dataset <name>', 'dataset to train on (default: the one the manifest names)').choices(['celeba', 'mnist']))
-  .option('-p, --partition <name>', 'train, val, test, or all (celeba: train,val,test; mnist: train,test)', 'train')
+  .option('-p, --partition <name>', 'train, val, test, or all (celeba: train,val,test; mnist: train,test)', partitionName, 'train')
   .option('--image-type <type>', 'SaveName image type, e.g. img_celeba (default: from the manifest; MNIST for mnist)')
   .option('--bbox', 'SaveName bbox flag True (default: from the manifest)')
   .option('-e, --epochs <n>', 'epochs to train', parsePositive, TRAIN_DEFAULTS.epochs)
@@ -94,7 +60,7 @@ Examples:
   dcgan-train --data http://data-box:8080 --dataset celeba --partition all --image-type img_celeba --bbox
   dcgan-train --data data/mnist --epochs 5 --size 32 --width-mult 0.125 --backend wasm`,
   )
-  .action(async (opts: CliOptions) => {
+  .action(async (opts: TrainFlags) => {
     if (opts.checkGpu === true) {
       const { checkGpu } = await import('../train/backend.js');
       const diagnosis = await checkGpu();
@@ -102,24 +68,9 @@ Examples:
       process.exitCode = diagnosis.ok ? 0 : 1;
       return;
     }
-    const data = opts.data;
-    if (data === undefined) throw new UsageError("required option '-d, --data <url|dir>' not specified");
-    if (opts.requireGpu === true && opts.backend !== 'auto' && opts.backend !== 'tensorflow') {
-      throw new UsageError(`--require-gpu needs --backend auto or tensorflow (the CUDA backend), got ${opts.backend}`);
-    }
-    const dataset = opts.dataset;
-    // `all` is every partition of the manifest, in its order; a single name is just that one
-    if (!['train', 'val', 'test', 'all'].includes(opts.partition)) {
-      throw new UsageError(`--partition must be one of train, val, test, all, got ${JSON.stringify(opts.partition)}`);
-    }
-    const partitions = opts.partition === 'all' ? (dataset ? PARTITIONS[dataset]?.all : undefined) : [opts.partition];
-    if (opts.rank >= opts.world) throw new UsageError(`--rank must be below --world (${opts.world}), got ${opts.rank}`);
-    if (opts.world > 1 && opts.independentReplicas !== true) {
-      throw new UsageError(
-        `--world ${opts.world} would train ${opts.world} separate models, one per rank, each on its slice of every global batch: dcgan-train averages no gradients across ranks. ` +
-          'Pass --independent-replicas if separate replicas are what you want; to train one model on several processes, use PyTorch DDP with the Python client (clients/python, README "Python trainers")',
-      );
-    }
+    if (opts.data === undefined) throw new UsageError("required option '-d, --data <url|dir>' not specified");
+    const options = trainOptions(opts.data, opts);
+    checkOptions(resolveTrainOptions, options, FLAG_OF, (error) => usageText(error, opts));
 
     const controller = new AbortController();
     let interrupts = 0;
@@ -132,42 +83,14 @@ Examples:
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
 
-    const evalData = opts.evalData ?? (opts.evalEvery !== undefined && !/^https?:\/\//.test(data) ? data : undefined);
-    if (opts.evalEvery !== undefined && evalData === undefined) throw new UsageError('--eval-every needs --eval-data <dir>, the MNIST shard-set folder, when --data is a URL');
-    const [{ train }, { default: bars }, { formatClassifier, formatScore }] = await Promise.all([import('../train/trainer.js'), import('cli-progress'), import('../eval/score-text.js')]);
+    const [{ train }, { default: bars }] = await Promise.all([import('../train/trainer.js'), import('cli-progress')]);
     const progress = createStepProgress(bars);
     const result = await train({
-      data,
-      ...(dataset !== undefined ? { dataset } : {}),
-      ...(partitions !== undefined ? { partitions } : {}),
-      ...(opts.imageType !== undefined ? { imageType: opts.imageType } : {}),
-      ...(opts.bbox !== undefined ? { bbox: opts.bbox } : {}),
-      epochs: opts.epochs,
-      batchSize: opts.batchSize,
-      lr: opts.lr,
-      noiseDim: opts.noiseDim,
-      seed: opts.seed,
-      rank: opts.rank,
-      world: opts.world,
-      independentReplicas: opts.independentReplicas === true,
-      out: opts.out,
-      backend: opts.backend,
-      requireGpu: opts.requireGpu === true,
-      widthMult: opts.widthMult,
-      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
-      size: opts.size,
-      ...(opts.stepsPerEpoch !== undefined ? { stepsPerEpoch: opts.stepsPerEpoch } : {}),
-      saveEvery: opts.saveEvery,
-      resume: opts.resume === true,
-      format: opts.format,
-      ...(opts.token !== undefined ? { token: opts.token } : {}),
-      ...(opts.evalEvery !== undefined && evalData !== undefined
+      ...options,
+      ...(options.eval
         ? {
             eval: {
-              data: evalData,
-              every: opts.evalEvery,
-              images: opts.evalImages,
-              ...(opts.evalClassifierSteps !== undefined ? { classifier: { steps: opts.evalClassifierSteps } } : {}),
+              ...options.eval,
               trainProgress: createProgressBar({ label: 'training the digit classifier', unit: 'steps' }),
               onReady: ({ evaluator, csv }) => process.stderr.write(`${formatClassifier(evaluator.classifier)}\nreal test digits (the ceiling): ${formatScore(evaluator.real)}\nscores: ${csv}\n`),
               onScore: (row, score) => process.stderr.write(`epoch ${row.epoch + 1} score: ${formatScore(score)}\n`),
@@ -212,41 +135,6 @@ function positiveNumber(value: string): number {
   const n = parseNumber(value);
   if (n <= 0) throw new InvalidArgumentError('expected a positive number');
   return n;
-}
-
-/** A per-epoch bar on a terminal (steps, images/s, losses, data wait); plain lines every 10 s otherwise. */
-function createStepProgress(bars: typeof cliProgress): { step(s: StepInfo): void; end(): void } {
-  let bar: cliProgress.SingleBar | undefined;
-  let last = 0;
-  const payload = (s: StepInfo): Record<string, string> => ({
-    epoch: String(s.epoch + 1),
-    ips: s.imagesPerSecond.toFixed(1),
-    g: s.genLoss.toFixed(3),
-    d: s.disLoss.toFixed(3),
-    wait: (s.waitShare * 100).toFixed(1),
-  });
-  return {
-    step(s) {
-      if (process.stderr.isTTY) {
-        if (!bar) {
-          bar = new bars.SingleBar(
-            { stream: process.stderr, format: 'epoch {epoch} |{bar}| {value}/{total} steps | {ips} img/s | G {g} D {d} | data wait {wait}%', hideCursor: true },
-            bars.Presets.shades_classic,
-          );
-          bar.start(s.stepsPerEpoch, s.step, payload(s));
-        }
-        bar.update(s.step, payload(s));
-      } else if (performance.now() - last > 10_000 || s.step === s.stepsPerEpoch) {
-        last = performance.now();
-        const p = payload(s);
-        process.stderr.write(`epoch ${p.epoch}: step ${s.step}/${s.stepsPerEpoch}, ${p.ips} img/s, G ${p.g} D ${p.d}, data wait ${p.wait}%\n`);
-      }
-    },
-    end() {
-      bar?.stop();
-      bar = undefined;
-    },
-  };
 }
 
 await runCli(program);
