@@ -2,7 +2,9 @@
 // (test/index.test.ts lists them). Internals stay importable only inside the package.
 
 // Errors (one base with a stable code; fields say where).
-export { CorruptRecordError, HttpError, InvalidInputError, InvalidParameterError, ShardstreamError, UrlError, WriteFailedError, type CorruptionKind } from './core/errors.js';
+export { CorruptRecordError, InvalidInputError, InvalidParameterError, OutOfRangeError, ShardstreamError, WriteFailedError, type CorruptionKind, type LibraryErrorCode } from './core/errors.js';
+export { FileChangedError, HttpError, InternalError, InvalidStateError, NotBuiltError, UrlError, WorkerExitedError } from './core/errors.js';
+export { LIBRARY_ERROR_CODES } from './core/error-codes.js';
 
 // TFRecord: framing, CRC32C, reading, writing, index files.
 export { crc32c, maskCrc, maskedCrc32c, unmaskCrc } from './tfrecord/crc32c.js';
@@ -65,6 +67,10 @@ export { HttpStatusError, IncompleteResponseError, ManifestChangedError, Protoco
 // Training.
 export { train } from './train/train-lazy.js';
 export { TRAIN_DEFAULTS } from './train/train-defaults.js';
+export { BackendUnavailableError } from './train/backend-error.js';
+export { GpuUnavailableError } from './train/gpu-unavailable-error.js';
+export { NoGradientError } from './train/no-gradient-error.js';
+export { TrainingThreadError } from './train/parallel/replica-error.js';
 export type { StepInfo, TrainOptions, TrainResult, TrainStartInfo } from './train/trainer.js';
 
 // Sampling a trained generator (dcgan-sample) and scoring a run (dcgan-eval).
