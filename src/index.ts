@@ -2,7 +2,9 @@
 // (test/index.test.ts lists them). Internals stay importable only inside the package.
 
 // Errors (one base with a stable code; fields say where).
-export { CorruptRecordError, HttpError, InvalidInputError, InvalidParameterError, ShardstreamError, UrlError, WriteFailedError, type CorruptionKind } from './core/errors.js';
+export { CorruptRecordError, InvalidInputError, InvalidParameterError, OutOfRangeError, ShardstreamError, WriteFailedError, type CorruptionKind, type LibraryErrorCode } from './core/errors.js';
+export { FileChangedError, HttpError, InternalError, InvalidStateError, NotBuiltError, UrlError, WorkerExitedError } from './core/errors.js';
+export { LIBRARY_ERROR_CODES } from './core/error-codes.js';
 
 // TFRecord: framing, CRC32C, reading, writing, index files.
 export { crc32c, maskCrc, maskedCrc32c, unmaskCrc } from './tfrecord/crc32c.js';
@@ -68,6 +70,10 @@ export { TRAIN_DEFAULTS } from './train/train-defaults.js';
 export { resolveTrainOptions, type ResolvedTrainOptions } from './train/resolve-train-options.js';
 export type { StepInfo, TrainEvalOptions, TrainOptions, TrainStartInfo } from './train/train-options.js';
 export type { TrainResult } from './train/trainer.js';
+export { BackendUnavailableError } from './train/backend-error.js';
+export { GpuUnavailableError } from './train/gpu-unavailable-error.js';
+export { NoGradientError } from './train/no-gradient-error.js';
+export { TrainingThreadError } from './train/parallel/replica-error.js';
 
 // Sampling a trained generator (dcgan-sample) and scoring a run (dcgan-eval).
 export {

@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 
 /** The public values of `shardstream`: a change here is a change of the API, made on purpose. */
 const VALUES = [
+  // the error classes and the library's table of codes (docs/errors.md)
+  'BackendUnavailableError', 'FileChangedError', 'GpuUnavailableError', 'InternalError', 'InvalidStateError', 'LIBRARY_ERROR_CODES', 'NoGradientError',
+  'NotBuiltError', 'OutOfRangeError', 'TrainingThreadError', 'WorkerExitedError',
   'ApiError', 'BATCHES_DEFAULTS', 'CELEBA_DEFAULTS', 'CorruptRecordError', 'DEFAULT_LIMITS', 'ERROR_CODES', 'FORMAT_VERSION', 'FRAMING_BYTES',
   'HttpError', 'HttpStatusError', 'IncompleteResponseError', 'IndexBuilder', 'IndexedReader', 'InvalidInputError', 'InvalidParameterError',
   'MANIFEST_FILE', 'MAX_RECORD_BYTES', 'MNIST_DEFAULTS', 'ManifestChangedError', 'NothingWrittenError', 'ProtocolError', 'RETRY_DEFAULTS',
@@ -26,7 +29,7 @@ const TYPES = [
   'PartitionInputs', 'PartitionReport', 'ReadRecordsOptions', 'RecordIndex', 'RecordSource', 'ResolvedTrainOptions', 'RetryInfo', 'RetryOptions', 'ShardServer',
   'ShardServerLimits', 'ShardServerOptions', 'ShardSetReport', 'ShardSetVerification', 'ShardSummary', 'ShardedWriterOptions', 'SkippedInput',
   'SourceMode', 'StepInfo', 'StreamFormat', 'StreamQuery', 'TFRecordEntry', 'TensorBatch', 'TrainEvalOptions', 'TrainOptions', 'TrainResult', 'TrainStartInfo',
-  'VerifyShardSetOptions', 'WriterOptions', 'WrittenFile',
+  'VerifyShardSetOptions', 'WriterOptions', 'WrittenFile', 'LibraryErrorCode',
   // train/sample and eval (from main)
   'ArithmeticNoise', 'ArithmeticTerms', 'ClassifierTraining', 'DigitEvaluation', 'DigitScore', 'EvalRow', 'EvalSubject', 'EvaluateDigitsOptions', 'FeatureStats', 'GeneratorSource', 'ImageBatch', 'LatentPath', 'LoadGeneratorOptions', 'LoadedGenerator', 'SampleOptions', 'SampleResult', 'TileOptions', 'WalkRequest', 'WrittenImage',
 ];

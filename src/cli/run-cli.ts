@@ -56,8 +56,12 @@ function exitCodeFor(error: unknown): number {
   return EXIT_FAILURE;
 }
 
-/** A usage error raised by a command's own checks (exit 2). */
-export class UsageError extends Error {}
+/** A usage error raised by a command's own checks (exit 2); the message names the flags. */
+export class UsageError extends ShardstreamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_USAGE', message, options);
+  }
+}
 
 /** Option parser: a non-negative integer. */
 export function parseCount(value: string): number {

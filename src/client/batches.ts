@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { InvalidInputError, InvalidParameterError } from '../core/errors.js';
+import { InvalidInputError, InvalidParameterError, InvalidStateError } from '../core/errors.js';
 import { MANIFEST_FILE, type Manifest } from '../shards/manifest.js';
 import type { TensorBatch } from '../shards/tensor-batch.js';
 import type { BatchSource, PendingBatch } from './batch-source.js';
@@ -115,7 +115,7 @@ async function open(o: ResolvedOptions): Promise<BatchStream> {
     close,
     stats: () => ({ batches: stats.delivered, waitSeconds: stats.waitMs / 1000 }),
     [Symbol.asyncIterator]() {
-      if (iterated) throw new Error(`${source.location}: a BatchStream can be iterated only once`);
+      if (iterated) throw new InvalidStateError(source.location, 'a BatchStream can be iterated only once');
       iterated = true;
       return (async function* () {
         try {

@@ -20,7 +20,7 @@ export class HttpStatusError extends HttpError {
   readonly retryAfter: number | undefined;
 
   constructor(url: string, status: number, message: string, fields: { serverCode?: string | undefined; param?: string | undefined; retryAfter?: number | undefined } = {}) {
-    super(url, status, message);
+    super('ERR_HTTP', url, status, message);
     this.serverCode = fields.serverCode;
     this.param = fields.param;
     this.retryAfter = fields.retryAfter;
@@ -56,12 +56,11 @@ export class IncompleteResponseError extends UrlError {
 
 /** Retrying did not help: the last error is the `cause`. */
 export class RetriesExhaustedError extends HttpError {
-  override readonly code: string = 'ERR_RETRIES_EXHAUSTED';
   /** Requests made, the first included. */
   readonly attempts: number;
 
   constructor(url: string, status: number, attempts: number, elapsedMs: number, cause: unknown) {
-    super(url, status, `gave up after ${attempts} attempts in ${(elapsedMs / 1000).toFixed(1)} s: ${stripPrefix(cause, url)}`, { cause });
+    super('ERR_RETRIES_EXHAUSTED', url, status, `gave up after ${attempts} attempts in ${(elapsedMs / 1000).toFixed(1)} s: ${stripPrefix(cause, url)}`, { cause });
     this.attempts = attempts;
   }
 }

@@ -1,13 +1,20 @@
+import type { LibraryErrorCode } from './error-codes.js';
+
+export type { LibraryErrorCode } from './error-codes.js';
+
 /**
  * One base error for the whole project. Every error has a stable `code` and carries
  * the place it happened in fields (file, offset, url, param) as well as in its message,
  * which always starts with that place.
+ *
+ * `Code` is the table the code comes from: the library's (core/error-codes.ts) unless a
+ * subclass names another; the shard-server's HTTP answers (`ApiError`) name server/error-codes.ts.
  */
-export class ShardstreamError extends Error {
+export class ShardstreamError<Code extends string = LibraryErrorCode> extends Error {
   /** Stable machine-readable code, e.g. `ERR_CORRUPT_RECORD`. */
-  readonly code: string;
+  readonly code: Code;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: NoInfer<Code>, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
@@ -74,18 +81,18 @@ export class InvalidInputError extends ShardstreamError {
 export class UrlError extends ShardstreamError {
   readonly url: string;
 
-  constructor(code: string, url: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: LibraryErrorCode, url: string, message: string, options?: { cause?: unknown }) {
     super(code, `${url}: ${message}`, options);
     this.url = url;
   }
 }
 
-/** An HTTP request that failed; carries the URL and status. */
+/** An HTTP request that failed; carries the URL and status. Its subclasses give the code (`ERR_HTTP`, `ERR_RETRIES_EXHAUSTED`). */
 export class HttpError extends UrlError {
   readonly status: number;
 
-  constructor(url: string, status: number, message: string, options?: { cause?: unknown }) {
-    super('ERR_HTTP', url, message, options);
+  constructor(code: LibraryErrorCode, url: string, status: number, message: string, options?: { cause?: unknown }) {
+    super(code, url, message, options);
     this.status = status;
   }
 }
@@ -126,5 +133,70 @@ export class WriteFailedError extends ShardstreamError {
     if (error instanceof WriteFailedError) return error;
     const { message, code } = error as NodeJS.ErrnoException;
     return new WriteFailedError(file, message, code, { cause: error });
+  }
+}
+
+/**
+ * A number or the length of an argument outside what it may be: names the parameter (and the
+ * file, when the range is a file's); the message, which starts with where, gives the range.
+ */
+export class OutOfRangeError extends ShardstreamError {
+  readonly param: string;
+  readonly file: string | undefined;
+
+  constructor(param: string, message: string, fields: { file?: string } = {}) {
+    super('ERR_OUT_OF_RANGE', message);
+    this.param = param;
+    this.file = fields.file;
+  }
+}
+
+/** A call that the state of an object does not allow (written after close, iterated twice, …): `where` names the object. */
+export class InvalidStateError extends ShardstreamError {
+  readonly where: string;
+
+  constructor(where: string, message: string) {
+    super('ERR_INVALID_STATE', `${where}: ${message}`);
+    this.where = where;
+  }
+}
+
+/** A file that ended before the size it had when it was opened (truncated or replaced while read). */
+export class FileChangedError extends ShardstreamError {
+  readonly file: string;
+
+  constructor(file: string, message: string) {
+    super('ERR_FILE_CHANGED', `${file}: ${message}`);
+    this.file = file;
+  }
+}
+
+/** The compiled module of a worker thread is missing under `dist/` (tests run `src/`: build first). */
+export class NotBuiltError extends ShardstreamError {
+  readonly file: string;
+
+  constructor(file: string) {
+    super('ERR_NOT_BUILT', `${file}: not built (run npm run build)`);
+    this.file = file;
+  }
+}
+
+/** A worker thread of the process exited; the calls it served fail with this. */
+export class WorkerExitedError extends ShardstreamError {
+  /** Which worker, e.g. `chunk worker`. */
+  readonly worker: string;
+  readonly exitCode: number;
+
+  constructor(worker: string, exitCode: number) {
+    super('ERR_WORKER_EXITED', `${worker} exited with code ${exitCode}`);
+    this.worker = worker;
+    this.exitCode = exitCode;
+  }
+}
+
+/** A check that cannot fail failed: a bug (or a broken install). The message says which check. */
+export class InternalError extends ShardstreamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_INTERNAL', message, options);
   }
 }

@@ -1,3 +1,5 @@
+import { InvalidParameterError } from './errors.js';
+
 /** The error an aborted wait or job rejects with. */
 export function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted', 'AbortError');
@@ -14,7 +16,7 @@ export class Limiter {
   private head = 0;
 
   constructor(readonly max: number) {
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`Limiter needs a positive integer, got ${max}`);
+    if (!Number.isInteger(max) || max < 1) throw new InvalidParameterError('max', 'a positive integer', max);
   }
 
   /** Jobs running now. */

@@ -1,3 +1,5 @@
+import { InternalError } from './errors.js';
+
 /**
  * A small Prometheus registry writing the text exposition format (version 0.0.4): counters,
  * gauges and histograms with labels. One registry per server, no global state.
@@ -147,7 +149,7 @@ export class MetricsRegistry {
 
   /** Register a metric; names must be unique. */
   register<M extends Metric>(metric: M): M {
-    if (this.metrics.some((m) => m.name === metric.name)) throw new Error(`metric ${metric.name} is registered twice`);
+    if (this.metrics.some((m) => m.name === metric.name)) throw new InternalError(`metric ${metric.name} is registered twice`);
     this.metrics.push(metric);
     return metric;
   }

@@ -1,3 +1,5 @@
+import { OutOfRangeError } from './errors.js';
+
 /** Options of {@link orderedMap}. */
 export interface OrderedMapOptions {
   /** Jobs running at once. */
@@ -17,8 +19,8 @@ type Outcome<R> = { readonly ok: true; readonly value: R } | { readonly ok: fals
 export async function* orderedMap<T, R>(items: Iterable<T>, fn: (item: T, index: number) => Promise<R>, options: OrderedMapOptions): AsyncGenerator<R> {
   const { concurrency } = options;
   const window = options.window ?? concurrency * 2;
-  if (!(Number.isInteger(concurrency) && concurrency > 0)) throw new RangeError(`orderedMap: concurrency must be a positive integer, got ${concurrency}`);
-  if (!(Number.isInteger(window) && window >= concurrency)) throw new RangeError(`orderedMap: window must be an integer >= concurrency, got ${window}`);
+  if (!(Number.isInteger(concurrency) && concurrency > 0)) throw new OutOfRangeError('concurrency', `orderedMap: concurrency must be a positive integer, got ${concurrency}`);
+  if (!(Number.isInteger(window) && window >= concurrency)) throw new OutOfRangeError('window', `orderedMap: window must be an integer >= concurrency, got ${window}`);
   const iterator = items[Symbol.iterator]();
   const queue: Promise<Outcome<R>>[] = [];
   let active = 0;

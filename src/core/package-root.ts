@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InternalError } from './errors.js';
 
 /** The folder of shardstream's package.json, found from this module whether it runs from `src/` or `dist/src/`. */
 export function packageRoot(): string {
@@ -11,7 +12,7 @@ export function packageRoot(): string {
       return dir;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('shardstream: cannot find the package root from ' + fileURLToPath(import.meta.url));
+    if (parent === dir) throw new InternalError(`shardstream: cannot find the package root from ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }

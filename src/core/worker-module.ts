@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packageRoot } from './package-root.js';
+import { NotBuiltError } from './errors.js';
 
 /**
  * The URL of the JavaScript module `name` (e.g. `./chunk-worker.js`) beside the module whose
@@ -13,7 +14,7 @@ export function compiledModuleUrl(from: string, name: string): URL {
   if (from.endsWith('.js')) return url;
   const root = packageRoot();
   const compiled = join(root, 'dist', relative(root, fileURLToPath(url)));
-  if (!existsSync(compiled)) throw new Error(`${compiled}: not built (run npm run build)`);
+  if (!existsSync(compiled)) throw new NotBuiltError(compiled);
   return pathToFileURL(compiled);
 }
 

@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { InternalError } from './errors.js';
 
 /**
  * Write all of `chunk` at `position` of the file `fd`. A write may take only part of it (on a
@@ -8,7 +9,7 @@ import { writeSync } from 'node:fs';
 export function writeFully(fd: number, chunk: Uint8Array, position: number): void {
   for (let done = 0; done < chunk.length; ) {
     const n = writeSync(fd, chunk, done, chunk.length - done, position + done);
-    if (n <= 0) throw new Error(`write made no progress at byte ${position + done}`); // never loop forever
+    if (n <= 0) throw new InternalError(`write made no progress at byte ${position + done}`); // never loop forever
     done += n;
   }
 }

@@ -10,6 +10,7 @@ import { AtomicShardWriter, indexPathFor, shardFileName, type ShardSummary } fro
 import { formatIndex } from '../tfrecord/record-index.js';
 import { NothingWrittenError } from './nothing-written-error.js';
 import { planShards, samplePositions, shardCountFor, type PlannedShard } from './shard-plan.js';
+import { InternalError } from '../core/errors.js';
 
 /** What converting one input gave: a serialized record, or the reason it is skipped. */
 export type ConvertOutcome = { readonly record: Uint8Array } | { readonly skip: string };
@@ -144,7 +145,7 @@ export async function buildShardSet(options: BuildShardSetOptions): Promise<Shar
       try {
         for (let i = shard.start; i < shard.end; i++) {
           const next = await results.next();
-          if (next.done) throw new Error(`${path}: the conversion pipeline ended early`);
+          if (next.done) throw new InternalError(`${path}: the conversion pipeline ended early`);
           const outcome = next.value;
           if ('record' in outcome) await writer.write(outcome.record);
           else skipped.push({ input: inputs.inputName(i), partition: inputs.name, reason: outcome.skip });

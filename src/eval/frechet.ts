@@ -1,4 +1,5 @@
 import { symmetricEigen } from './symmetric-eigen.js';
+import { OutOfRangeError } from '../core/errors.js';
 
 /** Mean and covariance of a set of feature vectors. */
 export interface FeatureStats {
@@ -14,7 +15,7 @@ export interface FeatureStats {
 /** Mean and covariance of `count` vectors of length `dims`, stored back to back in `features`. */
 export function featureStats(features: ArrayLike<number>, dims: number): FeatureStats {
   const count = Math.floor(features.length / dims);
-  if (count < 2 || count * dims !== features.length) throw new RangeError(`featureStats: ${features.length} values are not ≥ 2 vectors of ${dims}`);
+  if (count < 2 || count * dims !== features.length) throw new OutOfRangeError('features', `featureStats: ${features.length} values are not ≥ 2 vectors of ${dims}`);
   const mean = new Float64Array(dims);
   for (let n = 0; n < count; n++) for (let i = 0; i < dims; i++) mean[i]! += features[n * dims + i]!;
   for (let i = 0; i < dims; i++) mean[i]! /= count;
@@ -45,7 +46,7 @@ export function featureStats(features: ArrayLike<number>, dims: number): Feature
  */
 export function frechetDistance(a: FeatureStats, b: FeatureStats): number {
   const d = a.dims;
-  if (b.dims !== d) throw new RangeError(`frechetDistance: features of ${a.dims} and ${b.dims} dims`);
+  if (b.dims !== d) throw new OutOfRangeError('b', `frechetDistance: features of ${a.dims} and ${b.dims} dims`);
   let meanTerm = 0;
   for (let i = 0; i < d; i++) meanTerm += (a.mean[i]! - b.mean[i]!) ** 2;
   let traces = 0;

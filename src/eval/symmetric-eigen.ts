@@ -1,3 +1,5 @@
+import { OutOfRangeError } from '../core/errors.js';
+
 /** Eigenvalues and eigenvectors of a symmetric matrix. */
 export interface SymmetricEigen {
   /** Eigenvalues, in no particular order. */
@@ -12,7 +14,7 @@ export interface SymmetricEigen {
  * ms), with no dependency. Stops when the off-diagonal mass is below 1e-22 of the total.
  */
 export function symmetricEigen(matrix: ArrayLike<number>, d: number): SymmetricEigen {
-  if (matrix.length !== d * d) throw new RangeError(`symmetricEigen: ${matrix.length} values for a ${d}×${d} matrix`);
+  if (matrix.length !== d * d) throw new OutOfRangeError('matrix', `symmetricEigen: ${matrix.length} values for a ${d}×${d} matrix`);
   const a = new Float64Array(d * d);
   for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) a[i * d + j] = (matrix[i * d + j]! + matrix[j * d + i]!) / 2;
   const v = new Float64Array(d * d);

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { compiledModuleUrl } from '../core/worker-module.js';
 import type { DecodeRequest, DecodeResponse, DecodeResult } from './decode-protocol.js';
 import type { FastEncoding } from './fast-decode.js';
+import { InvalidParameterError, WorkerExitedError } from '../core/errors.js';
 
 /** Images per message at least: fewer would cost more in hand-offs than they gain in parallelism. */
 const MIN_SLICE = 8;
@@ -35,7 +36,7 @@ class DecodeThread {
       onDeath(this);
     };
     this.worker.on('error', die);
-    this.worker.on('exit', (code) => die(new Error(`decode worker exited with code ${code}`)));
+    this.worker.on('exit', (code) => die(new WorkerExitedError('decode worker', code)));
     this.worker.unref();
   }
 
@@ -61,7 +62,7 @@ export class DecodePool {
 
   /** @param size threads at most. @default os.availableParallelism() */
   constructor(readonly size = availableParallelism()) {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`Expected a positive integer for size but received ${size}`);
+    if (!Number.isInteger(size) || size < 1) throw new InvalidParameterError('size', 'a positive integer', size);
   }
 
   /** The process's pool, started on first use (process-wide like libuv's thread pool). */

@@ -3,7 +3,7 @@ import { InvalidParameterError, ShardstreamError } from '../core/errors.js';
 import { ERROR_CODES, type ErrorCode } from './error-codes.js';
 
 /** An error answered to the client as `{"error": {"code", "param", "message"}}` with its status. */
-export class ApiError extends ShardstreamError {
+export class ApiError extends ShardstreamError<ErrorCode> {
   readonly status: number;
   /** The query parameter at fault, when there is one. */
   readonly param: string | undefined;

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { InvalidInputError } from '../core/errors.js';
+import { InvalidInputError, InvalidParameterError } from '../core/errors.js';
 import { DecodePool } from '../images/decode-pool.js';
 import type { DecodeResult } from '../images/decode-protocol.js';
 import { decodeExample, getBytes, getInt, type Example } from '../tfrecord/example/index.js';
@@ -49,7 +49,7 @@ export async function decodeExampleImages(examples: readonly Example[], image: M
  * (`nameOf(i)`): the first failing one in order, once every image is done.
  */
 export async function decodeEncodedImages(encoded: readonly Uint8Array[], image: ManifestImage, nameOf: (i: number) => string): Promise<DecodedImage[]> {
-  if (image.encoding === 'raw') throw new RangeError('decodeEncodedImages: raw images need no decoding');
+  if (image.encoding === 'raw') throw new InvalidParameterError('image.encoding', '"jpeg" or "png" (raw images need no decoding)', image.encoding);
   const encoding = image.encoding;
   const fail = (i: number, message: string, cause?: unknown): InvalidInputError =>
     new InvalidInputError(nameOf(i), `cannot decode the ${encoding} image: ${message}`, cause === undefined ? undefined : { cause });

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../core/errors.js';
+import { InvalidInputError, OutOfRangeError } from '../core/errors.js';
 import type { RecordIndex } from '../tfrecord/record-index.js';
 import type { Manifest } from './manifest.js';
 import { selectPartitions } from './manifest.js';
@@ -62,7 +62,7 @@ export class RecordTable {
 
   /** Locate global record `id`. */
   locate(id: number): RecordLocation {
-    if (!Number.isInteger(id) || id < 0 || id >= this.records) throw new RangeError(`record id ${id} is outside [0, ${this.records})`);
+    if (!Number.isInteger(id) || id < 0 || id >= this.records) throw new OutOfRangeError('id', `record id ${id} is outside [0, ${this.records})`);
     let lo = 0;
     let hi = this.shards.length - 1;
     while (lo < hi) {

@@ -1,5 +1,6 @@
 import type { FromCheckWorker, ToCheckWorker } from './chunk-protocol.js';
 import { WorkerSession } from './shared-chunk-worker.js';
+import { InternalError, InvalidStateError } from '../core/errors.js';
 
 /**
  * Checks the records of shared buffers on the process's chunk worker
@@ -31,8 +32,8 @@ export class ChunkChecker {
    */
   check(target: Buffer, at: number, length: number): Promise<readonly number[]> {
     if (this.session.dead) return Promise.reject(this.session.dead);
-    if (this.closed) return Promise.reject(new Error('ChunkChecker: check after close'));
-    if (!(target.buffer instanceof SharedArrayBuffer)) throw new TypeError('ChunkChecker: the target must be a sharedBuffer()');
+    if (this.closed) return Promise.reject(new InvalidStateError('ChunkChecker', 'check after close'));
+    if (!(target.buffer instanceof SharedArrayBuffer)) throw new InternalError('ChunkChecker: the target must be a sharedBuffer()');
     const id = this.nextId++;
     const done = new Promise<readonly number[]>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.session.need(true);

@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { FromReadWorker, ToReadWorker } from './chunk-protocol.js';
 import { WorkerSession } from './shared-chunk-worker.js';
+import { InternalError } from '../core/errors.js';
 
 /** Chunks the worker reads ahead of the one being parsed. */
 const READ_AHEAD = 2;
@@ -37,7 +38,7 @@ export async function* checkedFileChunks(handle: FileHandle, chunkSize: number, 
       const message = await receive();
       if (message.kind === 'end') return;
       if (message.kind === 'failed') throw Object.assign(new Error(message.message), { code: message.code });
-      if (message.kind !== 'chunk') throw new Error(`chunk worker: unexpected ${message.kind}`);
+      if (message.kind !== 'chunk') throw new InternalError(`chunk worker: unexpected ${message.kind}`);
       session.send({ kind: 'more' });
       const chunk = Buffer.from(message.buffer, 0, message.length);
       good.set(chunk, message.good);

@@ -5,6 +5,7 @@ import { writeFully } from '../core/write-fully.js';
 import { readFully } from './chunk-io.js';
 import type { FromCheckWorker, FromChunkWorker, FromReadWorker, OpenSession, ToCheckWorker, ToChunkWorker, ToReadWorker } from './chunk-protocol.js';
 import { goodRecords, startVerify, verifyChunk } from './chunk-verify.js';
+import { ShardstreamError } from '../core/errors.js';
 
 /*
  * The process's chunk worker, shared by TFRecord writers and readers (see shared-chunk-worker.ts).
@@ -90,7 +91,7 @@ function writeSession(fd: number, sha256: boolean, port: MessagePort): void {
     const scratch = Buffer.allocUnsafe(Math.min(end - hashed, 1024 * 1024));
     while (hashed < end) {
       const n = readFully(fd, scratch.subarray(0, Math.min(scratch.length, end - hashed)), hashed);
-      if (n === 0) throw new Error(`file ends at byte ${hashed}, expected ${end}`);
+      if (n === 0) throw new ShardstreamError('ERR_FILE_CHANGED', `file ends at byte ${hashed}, expected ${end}`) // the writer names the file (WriteFailedError);
       hash.update(scratch.subarray(0, n));
       hashed += n;
     }

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { CorruptRecordError } from '../core/errors.js';
+import { CorruptRecordError, OutOfRangeError } from '../core/errors.js';
 import { parseRecordAt } from './framing.js';
 import { readIndexFile, type RecordIndex } from './record-index.js';
 import { indexPathFor } from './writer.js';
@@ -47,7 +47,7 @@ export class IndexedReader {
   /** Records `[start, start + count)` with one read. */
   async readRange(start: number, count: number): Promise<Buffer[]> {
     if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > this.count) {
-      throw new RangeError(`${this.path}: records [${start}, ${start + count}) are outside [0, ${this.count})`);
+      throw new OutOfRangeError('start', `${this.path}: records [${start}, ${start + count}) are outside [0, ${this.count})`, { file: this.path });
     }
     if (count === 0) return [];
     const first = this.index.offsets[start]!;

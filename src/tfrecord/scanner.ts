@@ -1,4 +1,4 @@
-import { CorruptRecordError } from '../core/errors.js';
+import { CorruptRecordError, InvalidStateError } from '../core/errors.js';
 import { HEADER_BYTES, isValidHeaderAt, parseRecordAt } from './framing.js';
 
 /** One record read from a TFRecord source. `data` may share memory with a larger read buffer: copy it to keep it long. */
@@ -67,7 +67,7 @@ export class RecordScanner {
    * framing and CRCs were checked already (by the chunk worker): they are not checked again.
    */
   feed(chunk: Uint8Array, good?: readonly number[]): void {
-    if (this.ended) throw new Error(`${this.name}: input after its end`);
+    if (this.ended) throw new InvalidStateError(this.name, 'input after its end');
     if (chunk.length === 0) return;
     if (good !== undefined && good.length > 0) this.checked.push(good);
     this.queue.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));

@@ -1,6 +1,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { compiledModuleUrl } from '../core/worker-module.js';
 import type { OpenSession } from './chunk-protocol.js';
+import { WorkerExitedError } from '../core/errors.js';
 
 /**
  * The chunk worker of this process, shared by every TFRecord writer and reader (each through a
@@ -21,7 +22,7 @@ export class SharedChunkWorker {
     // no execArgv: the worker needs none, and inherited ones like `--input-type` (with `-e`) make it fail
     this.worker = new Worker(compiledModuleUrl(import.meta.url, './chunk-worker.js'), { execArgv: [] });
     this.worker.on('error', (error) => this.die(error));
-    this.worker.on('exit', (code) => this.die(new Error(`chunk worker exited with code ${code}`)));
+    this.worker.on('exit', (code) => this.die(new WorkerExitedError('chunk worker', code)));
     this.worker.unref();
   }
 

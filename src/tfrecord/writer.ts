@@ -8,7 +8,7 @@ import { sealChunk } from './chunk-seal.js';
 import { allocChunk, ChunkWriter } from './chunk-writer.js';
 import { formatIndex, IndexBuilder, type RecordIndex } from './record-index.js';
 import { partialPathFor, writeFileAtomic } from '../core/atomic-file.js';
-import { InvalidParameterError, WriteFailedError } from '../core/errors.js';
+import { InternalError, InvalidParameterError, InvalidStateError, WriteFailedError } from '../core/errors.js';
 import { writeFully } from '../core/write-fully.js';
 
 export { partialPathFor };
@@ -125,7 +125,7 @@ export class TFRecordWriter {
    * never waits: see {@link ChunkWriter}). Returns {@link READY}, or the rejection to return.
    */
   private reserve(length: number): Promise<void> {
-    if (this.closed) return Promise.reject(new Error(`${this.path}: write after close`));
+    if (this.closed) return Promise.reject(new InvalidStateError(this.path, 'write after close'));
     if (this.chunks?.failure) return Promise.reject(this.chunks.failure);
     if (length > MAX_RECORD_BYTES) return Promise.reject(new InvalidParameterError('record', `at most ${MAX_RECORD_BYTES} bytes`, `${length} bytes`));
     const size = length + FRAMING_BYTES;
@@ -151,7 +151,7 @@ export class TFRecordWriter {
 
   /** Flush, fsync and close; returns what was written. */
   async close(): Promise<WrittenFile> {
-    if (this.closed) throw new Error(`${this.path}: closed twice`);
+    if (this.closed) throw new InvalidStateError(this.path, 'closed twice');
     this.closed = true;
     let sha256: string | undefined;
     try {
@@ -244,7 +244,7 @@ export function writeIndexFile(shardPath: string, index: RecordIndex, sync = tru
 
 /** A file written by a hashing writer, typed as such. */
 function hashed(file: WrittenFile): HashedFile {
-  if (file.sha256 === undefined) throw new Error(`${file.path}: written without sha256`);
+  if (file.sha256 === undefined) throw new InternalError(`${file.path}: written without sha256`);
   return file as HashedFile;
 }
 

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { InvalidParameterError, ShardstreamError } from '../core/errors.js';
+import { InvalidParameterError } from '../core/errors.js';
 import { runModel, type BatchNormOverride, type BatchRows, type RunModelOptions } from './forward.js';
 import { binaryCrossEntropy } from './losses.js';
 import { deriveSeed, SeedStream } from './seeds.js';
+import { NoGradientError } from './no-gradient-error.js';
 
 export { learningRateAt, LR_MILESTONES } from './lr-schedule.js';
 
@@ -154,7 +155,7 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
 function orderedGradients(model: tf.LayersModel, grads: tf.NamedTensorMap): Array<{ name: string; tensor: tf.Tensor }> {
   return trainableVariables(model).map((v) => {
     const tensor = grads[v.name];
-    if (tensor === undefined) throw new ShardstreamError('ERR_NO_GRADIENT', `${model.name}: weight ${v.name} got no gradient`);
+    if (tensor === undefined) throw new NoGradientError(model.name, v.name);
     return { name: v.name, tensor };
   });
 }

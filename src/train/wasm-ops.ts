@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { InternalError } from '../core/errors.js';
 
 // Helpers for kernels written on top of the WASM backend's own kernels. Inside a kernel we
 // call other kernels directly (not tf ops): ops would be recorded on the gradient tape and
@@ -9,9 +10,9 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 /** Runs another WASM kernel on backend data; the caller owns (and must free) the result. */
 export function runWasmKernel(backend: BackendWasm, name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
   const kernel = tf.getKernel(name, 'wasm') as ReturnType<typeof tf.getKernel> | undefined;
-  if (kernel === undefined) throw new Error(`wasm kernel ${name} is not registered`);
+  if (kernel === undefined) throw new InternalError(`wasm kernel ${name} is not registered`);
   const out = kernel.kernelFunc({ inputs, backend, attrs });
-  if (Array.isArray(out)) throw new Error(`wasm kernel ${name} returned ${out.length} outputs, expected one`);
+  if (Array.isArray(out)) throw new InternalError(`wasm kernel ${name} returned ${out.length} outputs, expected one`);
   return out;
 }
 
@@ -25,7 +26,7 @@ export function freeWasm(backend: BackendWasm, ...infos: TensorInfo[]): void {
  * allocation: growing the heap detaches every earlier view.
  */
 export function heapF32(backend: BackendWasm, info: TensorInfo): Float32Array {
-  if (info.dtype !== 'float32') throw new Error(`expected a float32 tensor, got ${info.dtype}`);
+  if (info.dtype !== 'float32') throw new InternalError(`expected a float32 tensor, got ${info.dtype}`);
   return backend.typedArrayFromHeap(info) as Float32Array;
 }
 

@@ -73,6 +73,7 @@ describe('direct mode, local directory', () => {
     expect(stream.stats().waitSeconds).toBeGreaterThan(0);
     await stream.close();
     expect(() => stream[Symbol.asyncIterator]()).toThrow(/: a BatchStream can be iterated only once$/);
+    expect(() => stream[Symbol.asyncIterator]()).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STATE', where: stream.location }));
   });
 
   it('gives the same batches whatever the read-ahead', async () => {

@@ -73,6 +73,8 @@ describe('orderedMap', () => {
 
   it('rejects a bad concurrency', async () => {
     await expect(orderedMap([1], async (x) => x, { concurrency: 0 }).next()).rejects.toThrow('concurrency must be a positive integer');
+    await expect(orderedMap([1], async (x) => x, { concurrency: 0 }).next()).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE', param: 'concurrency' });
+    await expect(orderedMap([1], async (x) => x, { concurrency: 2, window: 1 }).next()).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE', param: 'window' });
   });
 });
 

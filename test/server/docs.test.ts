@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/server/error-codes.js';
 import { createServerMetrics } from '../../src/server/server-metrics.js';
 import { STREAM_HEADERS, STREAM_PARAMS } from '../../src/shards/stream-protocol.js';
+import { tableRows } from '../helpers/markdown-table.js';
 
 const doc = () => readFile(join(process.cwd(), 'docs', 'server.md'), 'utf8');
 
@@ -40,16 +41,3 @@ describe('docs/server.md documents the API as implemented', () => {
     }
   });
 });
-
-/** The cells of the rows of the Markdown table whose header line is `header`. */
-function tableRows(text: string, header: string): string[][] {
-  const lines = text.split('\n');
-  const start = lines.indexOf(header);
-  expect(start).toBeGreaterThan(-1);
-  const rows: string[][] = [];
-  for (const line of lines.slice(start + 2)) {
-    if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, -1).split(' | ').map((c) => c.trim()));
-  }
-  return rows;
-}

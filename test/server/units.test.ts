@@ -195,5 +195,6 @@ describe('MetricsRegistry', () => {
       ].join('\n'),
     );
     expect(() => reg.register(new Gauge('y', 'again'))).toThrow('metric y is registered twice');
+    expect(() => reg.register(new Gauge('y', 'again'))).toThrow(expect.objectContaining({ code: 'ERR_INTERNAL' }));
   });
 });

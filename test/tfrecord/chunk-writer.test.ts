@@ -121,6 +121,7 @@ describe('TFRecordWriter with its chunk worker', () => {
     await w.abort();
     expect(openFds()).toBe(before);
     await expect(w.write(records[0]!)).rejects.toThrow(/d\.tfrecord: write after close/);
+    await expect(w.write(records[0]!)).rejects.toMatchObject({ code: 'ERR_INVALID_STATE', where: join(dir, 'd.tfrecord') });
   });
 
   it('rejects the next write and close with an error naming the file when writing fails; the worker goes on for other files', async () => {

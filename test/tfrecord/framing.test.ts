@@ -148,6 +148,7 @@ describe('TFRecord framing', () => {
     expect((await reader.read(13)).toString()).toBe('record-13');
     expect((await reader.readRange(3, 3)).map(String)).toEqual(['record-3', 'record-4', 'record-5']);
     await expect(reader.readRange(19, 2)).rejects.toThrow(/outside/);
+    await expect(reader.readRange(19, 2)).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE', param: 'start', file: path, message: `${path}: records [19, 21) are outside [0, 20)` });
     await reader.close();
   });
 });

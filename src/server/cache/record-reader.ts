@@ -1,4 +1,4 @@
-import type { CorruptRecordError } from '../../core/errors.js';
+import { type CorruptRecordError, InvalidStateError } from '../../core/errors.js';
 import { coalesceReads, type RecordTable } from '../../shards/record-table.js';
 import { ChunkChecker, sharedBuffer } from '../../tfrecord/chunk-checker.js';
 import type { Dataset, ShardFile } from '../catalog.js';
@@ -139,7 +139,7 @@ export class RecordReader {
    * after it is served from memory. Stops early, with what it did so far, once `stop()` is true.
    */
   async preload(dataset: Dataset, stop: () => boolean = () => false): Promise<PreloadResult> {
-    if (!this.fits(dataset)) throw new Error(`${dataset.name}: ${dataset.bytes} bytes do not fit in a record cache of ${this.cache.capacity}`);
+    if (!this.fits(dataset)) throw new InvalidStateError(dataset.name, `${dataset.bytes} bytes do not fit in a record cache of ${this.cache.capacity}`);
     let records = 0;
     let bytes = 0;
     let corrupt = 0;

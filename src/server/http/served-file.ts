@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import { FileChangedError } from '../../core/errors.js';
 
 /** A file the server may send: a shard from its open handle, or an index or manifest held in memory. */
 export interface ServedFile {
@@ -27,7 +28,7 @@ export function handleFile(fields: Omit<ServedFile, 'chunks'>, handle: FileHandl
         // A fresh buffer per chunk: the consumer may hold it after we move on.
         const buf = Buffer.allocUnsafeSlow(want);
         const { bytesRead } = await handle.read(buf, 0, want, pos);
-        if (bytesRead === 0) throw new Error(`${fields.name}: file ended at byte ${pos}, expected ${fields.size} bytes`);
+        if (bytesRead === 0) throw new FileChangedError(fields.name, `file ended at byte ${pos}, expected ${fields.size} bytes`);
         pos += bytesRead;
         yield bytesRead === want ? buf : buf.subarray(0, bytesRead);
       }

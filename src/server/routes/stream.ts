@@ -52,7 +52,7 @@ export function registerStreamRoute(app: FastifyInstance, ctx: ServerContext): v
       if (!res.writableFinished) {
         state.reason ??= 'client_gone';
         metrics.streamErrors.inc({ reason: state.reason });
-        abort.abort(new Error(`stream ended early: ${state.reason}`));
+        abort.abort(new DOMException(`stream ended early: ${state.reason}`, 'AbortError'));
       }
     });
 

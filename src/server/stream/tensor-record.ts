@@ -4,6 +4,7 @@ import { varintSize, writeVarint } from '../../tfrecord/example/encode.js';
 import { FOOTER_BYTES, HEADER_BYTES, writeHeader } from '../../tfrecord/framing.js';
 import { TENSOR_KEYS, type TensorBatch } from '../../shards/tensor-batch.js';
 import { crc32cCombineOp, crc32cCombineTable, crc32cShift } from '../../tfrecord/crc-combine.js';
+import { InternalError, OutOfRangeError } from '../../core/errors.js';
 
 /*
  * Builds the framed `format=tensor` record in one buffer, byte for byte what
@@ -83,7 +84,7 @@ export class TensorRecord {
 
   /** Put image `i` (its pixels and their CRC-32C) in place. */
   setImage(i: number, pixels: Uint8Array, crc: number): void {
-    if (pixels.length !== this.imageBytes) throw new RangeError(`image ${i} has ${pixels.length} bytes, expected ${this.imageBytes}`);
+    if (pixels.length !== this.imageBytes) throw new OutOfRangeError('pixels', `image ${i} has ${pixels.length} bytes, expected ${this.imageBytes}`);
     this.buffer.set(pixels, this.imagesAt + i * this.imageBytes);
     this.imageCrcs[i] = crc;
     this.filled[i] = 1;
@@ -91,7 +92,7 @@ export class TensorRecord {
 
   /** Write the data CRC, combined from the parts; every image must be set. */
   finish(): Buffer {
-    if (this.filled.includes(0)) throw new Error('a tensor record was finished with images missing');
+    if (this.filled.includes(0)) throw new InternalError('a tensor record was finished with images missing');
     let crc = this.prefixCrc;
     for (let i = 0; i < this.count; i++) crc = crc32cCombineTable(crc, this.imageCrcs[i]!, this.shiftTable);
     crc = crc32cCombineOp(crc, this.suffix.crc, crc32cShift(this.suffix.length));

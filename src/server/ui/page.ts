@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { packageRoot } from '../../core/package-root.js';
+import { InvalidInputError } from '../../core/errors.js';
 
 /** The UI's folder in the package: plain HTML, CSS and JS, read at run time (tsc copies no such files to dist/). */
 export const UI_DIR = join('src', 'server', 'ui');
@@ -32,7 +33,7 @@ export function loadUiPage(dir = join(packageRoot(), UI_DIR)): UiPage {
   const css = read('app.css');
   const js = read('app.js');
   for (const tag of [STYLE_TAG, SCRIPT_TAG]) {
-    if (html.split(tag).length !== 2) throw new Error(`${join(dir, 'index.html')}: expected ${tag} exactly once`);
+    if (html.split(tag).length !== 2) throw new InvalidInputError(join(dir, 'index.html'), `expected ${tag} exactly once`);
   }
   // Function replacements: a `$` in the files must stay as is.
   const page = html.replace(STYLE_TAG, () => `<style>${css}</style>`).replace(SCRIPT_TAG, () => `<script>${js}</script>`);

@@ -1,4 +1,5 @@
 import type { Example, Feature } from './types.js';
+import { InternalError } from '../../core/errors.js';
 
 /*
  * The hand-written encoder of tensorflow.Example (the decoder is decode.ts). protobufjs
@@ -219,7 +220,7 @@ export function writeExampleInto(plan: ExamplePlan, buf: Buffer, pos: number): n
         break;
     }
   }
-  if (p - pos !== plan.size) throw new Error(`writeExampleInto: wrote ${p - pos} bytes, planned ${plan.size}`);
+  if (p - pos !== plan.size) throw new InternalError(`writeExampleInto: wrote ${p - pos} bytes, planned ${plan.size}`);
   return p;
 }
 

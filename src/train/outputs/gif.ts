@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
+import { InvalidInputError } from '../../core/errors.js';
 
 /** Join same-sized PNG frames (e.g. the epoch grids) into an animated, looping GIF. */
 export async function writeAnimatedGif(path: string, framePaths: readonly string[], options: { delayMs?: number } = {}): Promise<void> {
@@ -9,7 +10,7 @@ export async function writeAnimatedGif(path: string, framePaths: readonly string
   const { width, height } = frames[0]!.info;
   const stacked = Buffer.concat(
     frames.map((f, i) => {
-      if (f.info.width !== width || f.info.height !== height) throw new Error(`${framePaths[i]}: frame is ${f.info.width}×${f.info.height}, the first is ${width}×${height}`);
+      if (f.info.width !== width || f.info.height !== height) throw new InvalidInputError(framePaths[i]!, `frame is ${f.info.width}×${f.info.height}, the first is ${width}×${height}`);
       return f.data;
     }),
   );

@@ -3,6 +3,7 @@ import { captureGanState, restoreGanState } from '../gan-state.js';
 import { ganStep, getLearningRate, type GanModels, type GanOptimizers, type GanStepResult } from '../gan-step.js';
 import type { ResolvedDcganOptions } from '../model-options.js';
 import { ReplicaPool } from './replica-pool.js';
+import { InvalidParameterError } from '../../core/errors.js';
 
 /** Runs the training steps of a run on one thread or on replicas. */
 export interface GanStepper {
@@ -37,7 +38,7 @@ export async function createGanStepper(o: GanStepperOptions): Promise<GanStepper
     };
   }
   const backend = o.backend === 'wasm' || o.backend === 'cpu' ? o.backend : undefined;
-  if (!backend) throw new Error(`threads: replicas run on the wasm or cpu backend, not ${o.backend}`);
+  if (!backend) throw new InvalidParameterError('backend', '"wasm" or "cpu" (the backends training threads run on)', o.backend);
   const pool = await ReplicaPool.start({ threads: o.threads, backend, model: o.model, state: await captureGanState(o.models, o.optimizers) });
   let stale = false;
   return {

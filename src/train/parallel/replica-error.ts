@@ -13,7 +13,11 @@ export class TrainingThreadError extends ShardstreamError {
 
 /** Thrown inside a replica whose exchange was aborted because another replica (or the main thread) gave up. */
 export class ExchangeAbortedError extends ShardstreamError {
+  /** The replica that gave up, e.g. `replica 1`. */
+  readonly where: string;
+
   constructor(where: string) {
     super('ERR_EXCHANGE_ABORTED', `${where}: another training thread failed, this step is abandoned`);
+    this.where = where;
   }
 }

@@ -9,9 +9,10 @@ import { ReplicaExchange } from './gradient-exchange.js';
 import { ExchangeAbortedError } from './replica-error.js';
 import type { FromReplica, ReplicaInit, ToReplica } from './replica-protocol.js';
 import { syncBatchNorm } from './sync-batch-norm.js';
+import { InternalError } from '../../core/errors.js';
 
 const init = workerData as ReplicaInit;
-if (!parentPort) throw new Error('replica-worker.js runs as a worker thread');
+if (!parentPort) throw new InternalError('replica-worker.js runs as a worker thread');
 const port: MessagePort = parentPort;
 const exchange = new ReplicaExchange(init.exchange, init.rank);
 
@@ -96,6 +97,6 @@ async function handle(message: ToReplica): Promise<void> {
 function fail(error: unknown): void {
   // The others may be waiting for this replica inside a step: wake them so they give up too.
   if (!(error instanceof ExchangeAbortedError)) exchange.abort();
-  const e = error instanceof Error ? error : new Error(String(error));
+  const e = error instanceof Error ? error : { name: 'Error', message: String(error) };
   reply({ type: 'error', error: { name: e.name, code: (e as { code?: string }).code, message: e.message } });
 }

@@ -165,6 +165,7 @@ describe('RecordReader', () => {
     const small = new RecordReader({ cacheBytes: 2000, metrics: counters(), ...SMALL });
     expect(small.fits(ds)).toBe(false);
     await expect(small.preload(ds)).rejects.toThrow(`synth: ${ds.bytes} bytes do not fit in a record cache of 2000`);
+    await expect(small.preload(ds)).rejects.toMatchObject({ code: 'ERR_INVALID_STATE', where: 'synth' });
   });
 
   it('the chunk worker checks each block read: a record it vouched for is not checked again, and without it every record is checked here', async () => {

@@ -50,5 +50,7 @@ describe('TensorRecord', () => {
     record.setImage(0, Buffer.alloc(3), crc32c(Buffer.alloc(3)));
     expect(() => record.setImage(1, Buffer.alloc(4), 0)).toThrow('image 1 has 4 bytes, expected 3');
     expect(() => record.finish()).toThrow('images missing');
+    expect(() => record.setImage(1, Buffer.alloc(4), 0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', param: 'pixels' }));
+    expect(() => record.finish()).toThrow(expect.objectContaining({ code: 'ERR_INTERNAL' }));
   });
 });
