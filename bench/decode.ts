@@ -120,7 +120,7 @@ for (const [encoding, images] of [['jpeg', jpegs], ['png', pngs]] as [FastEncodi
   }));
   rows.push(await measure(`decode pool, ${cores} threads, batches of ${BATCH} (all cores)`, N, async () => {
     const parts: Promise<unknown>[] = [];
-    for (let i = 0; i < images.length; i += BATCH) parts.push(pool.decode(images.slice(i, i + BATCH), encoding, 3));
+    for (let i = 0; i < images.length; i += BATCH) parts.push(pool.decode(images.slice(i, i + BATCH), encoding, 3).then((b) => b.release()));
     await Promise.all(parts);
   }));
   const image = { feature: 'image/encoded', encoding, channels: 3, height: 64, width: 64 } as ManifestImage;

@@ -2,7 +2,10 @@
  * shard-server throughput against nginx, measured in one run on the same shard files:
  * a shard set of 64×64×3 images stored as JPEG and as raw uint8 (50,000 records each by default).
  *
- *   npx tsc -p tsconfig.build.json && node dist/bench/server.js [--records 50000] [--runs 3] [--jpeg-images 4000]
+ *   npx tsc -p tsconfig.build.json && node dist/bench/server.js [--records 50000] [--runs 3] [--jpeg-images 0]
+ *
+ * Run time: ~50 s per run on the 2-core development machine (1 min 38 s for --runs 2), after the
+ * data sets are written once (~1 min).
  *
  * - nginx (the Debian package, started here on 127.0.0.1 with sendfile) serves the shard files;
  *   1 client fetches all of them one after the other, 4 clients split them: bytes/s.
@@ -13,12 +16,14 @@
  * - `format=tensor`: images/s on raw shards, as a first pass (pixels and their CRCs go into the
  *   image cache) and as later epochs (from the image cache); then, on a server without image
  *   cache, raw shards and JPEG shards with every image decoded for every batch (the small-image
- *   decode pool; `bench:decode` compares it with sharp), cut to the last `--jpeg-images` images.
+ *   decode pool; `bench:decode` compares it with sharp): a whole epoch with 1, 2 and 4 clients
+ *   (ranks of one epoch), the steady state of a cold epoch (a short cut of it measures mostly the
+ *   stream's fixed costs); `--jpeg-images N` cuts those rows to the epoch's last N images.
  *
  * Every row is measured once per run, nginx and shard-server close together in time, for
  * `--runs` runs, and the best run of each row is kept (the machine may be shared); next to it,
- * the CPU seconds per GB the serving process (nginx's worker, or shard-server) used, which load
- * on other cores changes less. The client is this process (undici, bodies
+ * the CPU the serving process (nginx's worker, or shard-server) used, per GB and, for tensor
+ * rows, per image, which load on other cores changes less. The client is this process (undici, bodies
  * counted, not parsed); the data sets are written once into .bench/server-data/ and reused.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -37,7 +42,7 @@ const { values } = parseArgs({
   options: {
     records: { type: 'string', default: '50000' },
     runs: { type: 'string', default: '3' },
-    'jpeg-images': { type: 'string', default: '4000' },
+    'jpeg-images': { type: 'string', default: '0' },
     'batch-size': { type: 'string', default: '256' },
     data: { type: 'string', default: join('.bench', 'server-data') },
   },
@@ -100,7 +105,8 @@ const rows = new Map<string, { what: string; clients: number; r: Result; images?
 function record(what: string, clients: number, r: Result, extra: { images?: number; baseline?: string } = {}): void {
   const key = `${what}|${clients}`;
   const old = rows.get(key);
-  console.log(`  ${what}, ${clients}: ${(r.bytes / r.seconds / MB).toFixed(0)} MB/s`);
+  const perImage = extra.images === undefined ? '' : `, ${(extra.images / r.seconds).toFixed(0)} images/s, ${((r.cpu * 1e6) / extra.images).toFixed(0)} µs server CPU per image`;
+  console.log(`  ${what}, ${clients}: ${(r.bytes / r.seconds / MB).toFixed(0)} MB/s${perImage}`);
   if (!old || r.bytes / r.seconds > old.r.bytes / old.r.seconds) rows.set(key, { what, clients, r, ...extra });
 }
 
@@ -144,10 +150,10 @@ async function fresh(args: string[]): Promise<ServerProcess> {
   return server;
 }
 
-/** A tensor stream measurement: the whole epoch, or its last `images` images (start_batch). */
+/** A tensor stream measurement: the whole epoch, or its last `images` images (start_batch) when given and not 0. */
 async function tensor(s: ServerProcess, what: string, ds: string, clients: number, epoch: number, images?: number): Promise<void> {
   const perRank = Math.floor(Math.floor(RECORDS / BATCH) / clients);
-  const take = images === undefined ? perRank : Math.max(1, Math.floor(images / BATCH / clients));
+  const take = !images ? perRank : Math.min(perRank, Math.max(1, Math.floor(images / BATCH / clients)));
   const stream = streamUrl(s.url);
   const r = await measure(
     [s.pid],
@@ -219,8 +225,8 @@ try {
       await drain(streamUrl(s.url)({ dataset: jpeg.name, batch_size: BATCH }));
       await tensor(s, 'raw shards, no image cache', raw.name, 1, epoch + 20);
       await tensor(s, 'raw shards, no image cache', raw.name, 4, epoch + 21);
-      await tensor(s, `JPEG shards, no image cache: every image decoded (${JPEG_IMAGES} images)`, jpeg.name, 1, epoch + 22, JPEG_IMAGES);
-      await tensor(s, `JPEG shards, no image cache: every image decoded (${JPEG_IMAGES} images)`, jpeg.name, 4, epoch + 23, JPEG_IMAGES);
+      const what = `JPEG shards, no image cache: every image decoded (${JPEG_IMAGES ? `the last ${JPEG_IMAGES} images` : 'whole epoch'})`;
+      for (const clients of [1, 2, 4]) await tensor(s, what, jpeg.name, clients, epoch + 21 + clients, JPEG_IMAGES);
       rssB = await rssOf(s.url);
     }
   }
@@ -232,7 +238,7 @@ try {
 }
 
 console.log(`\nload average (1 min) at start ${load0.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)}`);
-console.log('\n| what | streams / clients | bytes/s | images/s | server CPU s/GB | vs nginx |\n|---|---|---|---|---|---|');
+console.log('\n| what | streams / clients | bytes/s | images/s | server CPU µs/image | server CPU s/GB | vs nginx |\n|---|---|---|---|---|---|---|');
 for (const { what, clients, r, images, baseline } of rows.values()) {
   const rate = r.bytes / r.seconds;
   const base = baseline === undefined ? undefined : rows.get(baseline);
@@ -241,6 +247,7 @@ for (const { what, clients, r, images, baseline } of rows.values()) {
     String(clients),
     `${(rate / MB).toFixed(0)} MB/s`,
     images === undefined ? '' : (images / r.seconds).toFixed(0),
+    images === undefined || Number.isNaN(r.cpu) ? '' : ((r.cpu * 1e6) / images).toFixed(0),
     Number.isNaN(r.cpu) ? '' : (r.cpu / (r.bytes / 1e9)).toFixed(2),
     base ? `${((100 * rate) / (base.r.bytes / base.r.seconds)).toFixed(0)} %` : '',
   ];

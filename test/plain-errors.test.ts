@@ -9,6 +9,9 @@ import { describe, expect, it } from 'vitest';
 const ALLOWED: Readonly<Record<string, string>> = {
   'server/ui/app.js': 'browser code of the web page: it has no ShardstreamError, and shows the message',
   'images/fast-decode.ts': 'runs only in the decode worker, which sends the message on; the caller throws it as an InvalidInputError naming the record',
+  'images/turbo-jpeg.ts': 'the libjpeg-turbo driver, run only by fast-decode in the decode worker: its message reaches the user inside the InvalidInputError naming the record',
+  'images/lode-png.ts': 'the lodepng driver, run only by fast-decode in the decode worker (as turbo-jpeg.ts)',
+  'images/wasm-heap.ts': "the codecs' WASM heap, used only by the drivers in the decode worker (as turbo-jpeg.ts)",
   'tfrecord/chunk-reader.ts': "the chunk worker's system error (errno `code`), made again as the on-thread read throws it: file-system errors stay Node's own",
 };
 

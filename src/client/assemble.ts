@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../core/errors.js';
 import type { ManifestImage } from '../shards/manifest.js';
-import { decodeExampleImages, type DecodedImage } from '../shards/record-image.js';
+import { decodeEncodedBatch, decodeExampleImages, type DecodedImage } from '../shards/record-image.js';
+import { getBytesFeature } from '../tfrecord/example/field.js';
 import { decodeExample } from '../tfrecord/example/index.js';
 import type { TensorBatch } from '../shards/tensor-batch.js';
 
@@ -17,7 +18,21 @@ export async function assembleBatch(
   batchIndex: number,
   nameOf: (i: number) => string,
 ): Promise<TensorBatch> {
-  const decoded = await decodeExampleImages(records.map((r, i) => decodeExample(r, nameOf(i))), image, nameOf);
+  if (image.encoding === 'raw') {
+    return stack(await decodeExampleImages(records.map((r, i) => decodeExample(r, nameOf(i))), image, nameOf), ids, image, epoch, batchIndex, nameOf);
+  }
+  // Only the image feature is read (as the server's tensor streams do), the pool's pixels copied once.
+  const key = Buffer.from(image.feature, 'utf8');
+  const batch = await decodeEncodedBatch(records.map((r, i) => getBytesFeature(r, key, () => nameOf(i))), image, nameOf);
+  try {
+    return stack(batch.images, ids, image, epoch, batchIndex, nameOf);
+  } finally {
+    batch.release();
+  }
+}
+
+/** The images stacked into one new NHWC buffer; all of the first one's size. */
+function stack(decoded: readonly DecodedImage[], ids: ArrayLike<number>, image: ManifestImage, epoch: number, batchIndex: number, nameOf: (i: number) => string): TensorBatch {
   const first: DecodedImage | undefined = decoded[0];
   const h = first?.height ?? image.height ?? 0;
   const w = first?.width ?? image.width ?? 0;

@@ -44,6 +44,11 @@ export class LruCache<K, V> {
     return this.map.has(key);
   }
 
+  /** Whether {@link set} would keep a value of `size` bytes (not when it is larger than `maxBytes`). */
+  keeps(size: number): boolean {
+    return size <= this.maxBytes && this.maxEntries >= 1;
+  }
+
   /** Insert or replace, then evict from the least recently used end; a value larger than `maxBytes` is not kept. */
   set(key: K, value: V): void {
     const size = this.sizeOf(value);

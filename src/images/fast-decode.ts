@@ -1,5 +1,6 @@
-import { createRequire } from 'node:module';
 import { jpegHeader, pngHeader, type ImageHeader } from './image-header.js';
+import { LodePng } from './lode-png.js';
+import { TurboJpeg } from './turbo-jpeg.js';
 
 /** Images the small-image path decodes; larger ones go to sharp, whose threads pay off there. */
 export const MAX_FAST_PIXELS = 1024 * 1024;
@@ -14,24 +15,13 @@ export interface FastImage {
   readonly height: number;
 }
 
-interface RgbaImage {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Uint8ClampedArray;
-}
-interface Codec {
-  decode(source: Uint8Array): RgbaImage;
-}
-
-const require = createRequire(import.meta.url);
-
 /**
- * The two WASM codecs, loaded (compiled) on first use: libjpeg-turbo (`@cwasm/jpeg-turbo`,
+ * The two WASM codecs of this thread, made on first use: libjpeg-turbo (`@cwasm/jpeg-turbo`,
  * accurate integer IDCT and fancy upsampling, as sharp's mozjpeg decodes) and lodepng.
  */
-const codecs: { jpeg?: Codec; png?: Codec } = {};
-function codec(encoding: FastEncoding): Codec {
-  return (codecs[encoding] ??= require(encoding === 'jpeg' ? '@cwasm/jpeg-turbo' : '@cwasm/lodepng') as Codec);
+const codecs: { jpeg?: TurboJpeg; png?: LodePng } = {};
+function codec(encoding: FastEncoding): TurboJpeg | LodePng {
+  return encoding === 'jpeg' ? (codecs.jpeg ??= new TurboJpeg()) : (codecs.png ??= new LodePng());
 }
 
 /** Whether the small-image path decodes an image with this header to `channels` exactly as sharp does. */
@@ -44,32 +34,33 @@ function handles(h: ImageHeader, encoding: FastEncoding, channels: number): bool
 }
 
 /**
- * Decode a small JPEG or PNG to uint8 HWC with `channels` (1 or 3; alpha is dropped as sharp's
- * `removeAlpha` does), bit-exact with sharp. Returns `undefined` when this path does not handle
- * the image (not 8-bit, CMYK, colour to grey, larger than {@link MAX_FAST_PIXELS}, or a header it
- * cannot read): the caller decodes it with sharp. Throws on corrupt data, warnings included
- * (a truncated or damaged JPEG is an error here, never pixels).
+ * The header of an image the small-image path decodes to `channels` bit-exact with sharp, or
+ * `undefined` when it does not (not 8-bit, CMYK, colour to grey, larger than
+ * {@link MAX_FAST_PIXELS}, a header it cannot read): the caller decodes that one with sharp.
  */
-export function fastDecode(encoded: Uint8Array, encoding: FastEncoding, channels: number): FastImage | undefined {
+export function fastHeader(encoded: Uint8Array, encoding: FastEncoding, channels: number): ImageHeader | undefined {
   const header = encoding === 'jpeg' ? jpegHeader(encoded) : pngHeader(encoded);
-  if (!header || !handles(header, encoding, channels)) return undefined;
-  let rgba: RgbaImage;
+  return header && handles(header, encoding, channels) ? header : undefined;
+}
+
+/**
+ * Decode an image {@link fastHeader} accepted into `out` (width × height × channels bytes),
+ * uint8 HWC with `channels` (alpha is dropped as sharp's `removeAlpha` does), bit-exact with sharp.
+ * Throws on corrupt data, warnings included (a truncated or damaged JPEG is an error, never pixels).
+ */
+export function fastDecodeInto(encoded: Uint8Array, encoding: FastEncoding, header: ImageHeader, channels: number, out: Uint8Array): void {
   try {
-    rgba = codec(encoding).decode(encoded);
+    codec(encoding).decodeInto(encoded, header.width, header.height, channels === 1 ? 1 : 3, out);
   } catch (cause) {
     throw new Error(`${encoding} decoder: ${(cause as Error).message}`, { cause });
   }
-  const { width, height, data } = rgba;
-  if (width !== header.width || height !== header.height) throw new Error(`${encoding} decoder: the image is ${height}×${width}, its header says ${header.height}×${header.width}`);
-  const pixels = new Uint8Array(width * height * channels);
-  if (channels === 1) {
-    for (let i = 0, j = 0; j < pixels.length; i += 4) pixels[j++] = data[i]!;
-  } else {
-    for (let i = 0, j = 0; j < pixels.length; i += 4) {
-      pixels[j++] = data[i]!;
-      pixels[j++] = data[i + 1]!;
-      pixels[j++] = data[i + 2]!;
-    }
-  }
-  return { pixels, width, height };
+}
+
+/** {@link fastHeader} and {@link fastDecodeInto} for one image, into its own buffer; `undefined` for sharp's images. */
+export function fastDecode(encoded: Uint8Array, encoding: FastEncoding, channels: number): FastImage | undefined {
+  const header = fastHeader(encoded, encoding, channels);
+  if (!header) return undefined;
+  const pixels = new Uint8Array(header.width * header.height * channels);
+  fastDecodeInto(encoded, encoding, header, channels, pixels);
+  return { pixels, width: header.width, height: header.height };
 }

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { InvalidInputError, InvalidParameterError } from '../core/errors.js';
 import { DecodePool } from '../images/decode-pool.js';
-import type { DecodeResult } from '../images/decode-protocol.js';
+import { crc32c } from '../tfrecord/crc32c.js';
 import { decodeExample, getBytes, getInt, type Example } from '../tfrecord/example/index.js';
 import type { ManifestImage } from './manifest.js';
 
@@ -41,33 +41,64 @@ export async function decodeExampleImages(examples: readonly Example[], image: M
   });
 }
 
+/** Decoded images of one batch (see {@link decodeEncodedBatch}). */
+export interface DecodedImageBatch {
+  readonly images: DecodedImage[];
+  /** Each image's CRC-32C with `crc: true`, else undefined. */
+  readonly crcs: Uint32Array | undefined;
+  /** Give the pool's pixel buffers back for later batches: `images` must not be read after. */
+  release(): void;
+}
+
 /**
  * Decode JPEG or PNG images (`image.encoding`, not raw) to uint8 HWC with `image.channels`, in
- * order. Small 8-bit images go to the decode pool's threads (libjpeg-turbo and lodepng in WASM,
- * bit-exact with sharp and ~10× faster per small image); the others are decoded by sharp. An
- * image that fails (either way) rejects the whole call with an InvalidInputError naming it
- * (`nameOf(i)`): the first failing one in order, once every image is done.
+ * order, as {@link decodeEncodedBatch}; the pixels stay valid (they are never released).
  */
 export async function decodeEncodedImages(encoded: readonly Uint8Array[], image: ManifestImage, nameOf: (i: number) => string): Promise<DecodedImage[]> {
+  return (await decodeEncodedBatch(encoded, image, nameOf)).images;
+}
+
+/**
+ * Decode JPEG or PNG images (`image.encoding`, not raw) to uint8 HWC with `image.channels`, in
+ * order, with their CRC-32C if `crc`. Small 8-bit images go to the decode pool's threads
+ * (libjpeg-turbo and lodepng in WASM, bit-exact with sharp and ~10× faster per small image);
+ * the others are decoded by sharp. An image that fails (either way) rejects the whole call with
+ * an InvalidInputError naming it (`nameOf(i)`): the first failing one in order, once every image
+ * is done. The pool's pixels are views into buffers that {@link DecodedImageBatch.release} gives back.
+ */
+export async function decodeEncodedBatch(encoded: readonly Uint8Array[], image: ManifestImage, nameOf: (i: number) => string, options: { readonly crc?: boolean } = {}): Promise<DecodedImageBatch> {
   if (image.encoding === 'raw') throw new InvalidParameterError('image.encoding', '"jpeg" or "png" (raw images need no decoding)', image.encoding);
-  const encoding = image.encoding;
+  const { encoding, channels } = image;
   const fail = (i: number, message: string, cause?: unknown): InvalidInputError =>
     new InvalidInputError(nameOf(i), `cannot decode the ${encoding} image: ${message}`, cause === undefined ? undefined : { cause });
-  const results: readonly DecodeResult[] = await DecodePool.shared().decode(encoded, encoding, image.channels);
-  const settled = await Promise.allSettled(
-    results.map(async (r, i): Promise<DecodedImage> => {
-      if (r.kind === 'ok') return { pixels: r.pixels, height: r.height, width: r.width, channels: image.channels };
-      if (r.kind === 'error') throw fail(i, r.message);
-      try {
-        return await sharpDecode(encoded[i]!, image.channels);
-      } catch (cause) {
-        throw fail(i, (cause as Error).message, cause);
-      }
-    }),
-  );
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<DecodedImage>).value);
+  const batch = await DecodePool.shared().decode(encoded, encoding, channels, options);
+  const images: DecodedImage[] = new Array<DecodedImage>(encoded.length);
+  const fallbacks: Promise<void>[] = [];
+  let failed: { i: number; error: InvalidInputError } | undefined;
+  const failAt = (i: number, error: InvalidInputError): void => {
+    if (!failed || i < failed.i) failed = { i, error };
+  };
+  batch.results.forEach((r, i) => {
+    if (r.kind === 'ok') images[i] = { pixels: r.pixels, height: r.height, width: r.width, channels };
+    else if (r.kind === 'error') failAt(i, fail(i, r.message));
+    else {
+      fallbacks.push(
+        sharpDecode(encoded[i]!, channels).then(
+          (img) => {
+            images[i] = img;
+            if (batch.crcs) batch.crcs[i] = crc32c(img.pixels);
+          },
+          (cause: unknown) => failAt(i, fail(i, (cause as Error).message, cause)),
+        ),
+      );
+    }
+  });
+  await Promise.all(fallbacks);
+  if (failed) {
+    batch.release();
+    throw failed.error;
+  }
+  return { images, crcs: batch.crcs, release: batch.release };
 }
 
 /** sharp's decode (its thread pool, off the event loop): the reference, and the path for large or unusual images. */

@@ -7,6 +7,7 @@ import { decodeRecordImage, sharpDecode } from '../../src/shards/record-image.js
 import type { ManifestImage } from '../../src/shards/manifest.js';
 import { decodeExample, getBytes } from '../../src/tfrecord/example/index.js';
 import { readAllRecords } from '../../src/tfrecord/reader.js';
+import { crc32c } from '../../src/tfrecord/crc32c.js';
 import { noisyPixels, writeShardSet, type SyntheticShardSet } from '../helpers/shard-set.js';
 
 /** Every record of a set, in manifest order. */
@@ -25,7 +26,7 @@ afterAll(async () => {
 
 /** The pool's result for every image equals sharp's decode; `fast`: each was decoded by the pool, not left to sharp. */
 async function expectSharpPixels(encoded: readonly Uint8Array[], encoding: 'jpeg' | 'png', channels: number, fast: boolean): Promise<void> {
-  const results = await pool.decode(encoded, encoding, channels);
+  const { results, crcs, release } = await pool.decode(encoded, encoding, channels, { crc: true });
   expect(results.length).toBe(encoded.length);
   for (let i = 0; i < encoded.length; i++) {
     const r = results[i]!;
@@ -34,7 +35,9 @@ async function expectSharpPixels(encoded: readonly Uint8Array[], encoding: 'jpeg
     const ref = await sharpDecode(encoded[i]!, channels);
     expect([r.height, r.width, r.pixels.length]).toEqual([ref.height, ref.width, ref.pixels.length]);
     expect(Buffer.from(r.pixels).equals(Buffer.from(ref.pixels)), `image ${i} differs from sharp`).toBe(true);
+    expect(crcs![i], `image ${i}: the worker's CRC`).toBe(crc32c(ref.pixels));
   }
+  release();
 }
 
 describe('small-image decode path: bit-exact with sharp', () => {
@@ -121,6 +124,31 @@ describe('small-image decode path: corrupt images are errors, never pixels', () 
     expect(err).toBeInstanceOf(ShardstreamError);
     expect((err as ShardstreamError).code).toBe('ERR_INVALID_INPUT');
     expect((err as Error).message).toMatch(/^shard-00001\.tfrecord @ byte 4711: record 3: cannot decode the jpeg image: jpeg decoder: /);
+  });
+
+  it('a batch mixing good JPEGs with ones libjpeg stops on (a broken Huffman table): those fail, the others are sharp\'s pixels, and hundreds of such failures later the pool still decodes right', async () => {
+    const good = await Promise.all(Array.from({ length: 16 }, (_, id) => sharp(Buffer.from(noisyPixels(id, 64, 64, 3)), { raw: { width: 64, height: 64, channels: 3 } }).jpeg({ quality: 95 }).toBuffer()));
+    const broken = (b: Buffer): Buffer => {
+      const out = Buffer.from(b);
+      const dht = out.indexOf(Buffer.from([0xff, 0xc4]));
+      out.fill(0xff, dht + 5, dht + 21); // code counts summing past 256: a fatal error, not a warning
+      return out;
+    };
+    for (let round = 0; round < 20; round++) {
+      const batch = good.flatMap((b) => [b, broken(b)]);
+      const { results, release } = await pool.decode(batch, 'jpeg', 3);
+      for (let i = 0; i < batch.length; i++) {
+        const r = results[i]!;
+        if (i % 2 === 1) {
+          expect(r, `image ${i}`).toEqual({ kind: 'error', message: expect.stringMatching(/^jpeg decoder: libjpeg-turbo stopped on a fatal error/) });
+          continue;
+        }
+        expect(r.kind).toBe('ok');
+        if (r.kind === 'ok' && round % 10 === 0) expect(Buffer.from(r.pixels).equals(Buffer.from((await sharpDecode(batch[i]!, 3)).pixels)), `round ${round}, image ${i}`).toBe(true);
+      }
+      release();
+    }
+    await expectSharpPixels(good, 'jpeg', 3, true);
   });
 
   for (const [what, bytes] of [

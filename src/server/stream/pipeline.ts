@@ -6,7 +6,7 @@ import { abortError } from '../../core/limiter.js';
 import type { LruCache } from '../../core/lru.js';
 import type { ServerContext } from '../context.js';
 import type { StreamFormat } from '../../shards/stream-protocol.js';
-import { decodeRecordsPixels, type StreamImage } from './tensor-decode.js';
+import { decodeRecordsPixels, type StreamImage, type StreamImages } from './tensor-decode.js';
 import { TensorRecord } from './tensor-record.js';
 
 /** Everything that fixes the bytes of one stream. */
@@ -112,23 +112,34 @@ async function buildTensorBatch(plan: StreamPlan, ctx: PipelineContext, k: numbe
   const missing: number[] = [];
   found.forEach((f, i) => f === undefined && missing.push(i));
   let seconds = 0;
+  let decoded: StreamImages | undefined;
   if (missing.length > 0) {
     const records = await ctx.reader.read(plan.dataset, plan.table, missing.map((i) => ids[i]!));
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     const t0 = performance.now();
-    const decoded = await decodeRecordsPixels(records, { image, shape, limiter: ctx.decodeLimiter, signal: ctx.signal, nameOf: (j) => describeRecord(plan.table, ids[missing[j]!]!) });
+    decoded = await decodeRecordsPixels(records, { image, shape, limiter: ctx.decodeLimiter, signal: ctx.signal, nameOf: (j) => describeRecord(plan.table, ids[missing[j]!]!) });
     seconds = (performance.now() - t0) / 1000;
-    decoded.forEach((img, j) => {
+  }
+  try {
+    const keep = ctx.images.keeps(size);
+    decoded?.images.forEach((img, j) => {
       const i = missing[j]!;
       found[i] = img;
-      ctx.images.set(keys[i]!, img);
+      // The cache gets its own copy: the decoded pixels are views into buffers reused by later batches.
+      if (keep) {
+        const pixels = Buffer.allocUnsafeSlow(size);
+        pixels.set(img.pixels);
+        ctx.images.set(keys[i]!, { pixels, crc: img.crc });
+      }
     });
+    ctx.onImages?.(ids.length - missing.length, missing.length, seconds);
+    const record = TensorRecord.create({ shape: [ids.length, ...shape], ids: Array.from(ids), epoch: plan.epoch, batchIndex: k }, size, ctx.shiftTable(size), (n) => ctx.pool.acquire(n));
+    found.forEach((img, i) => record.setImage(i, img!.pixels, img!.crc));
+    const bytes = record.finish();
+    return { index: k, records: ids.length, parts: [bytes], length: bytes.length, pooled: true };
+  } finally {
+    decoded?.release();
   }
-  ctx.onImages?.(ids.length - missing.length, missing.length, seconds);
-  const record = TensorRecord.create({ shape: [ids.length, ...shape], ids: Array.from(ids), epoch: plan.epoch, batchIndex: k }, size, ctx.shiftTable(size), (n) => ctx.pool.acquire(n));
-  found.forEach((img, i) => record.setImage(i, img!.pixels, img!.crc));
-  const bytes = record.finish();
-  return { index: k, records: ids.length, parts: [bytes], length: bytes.length, pooled: true };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../core/errors.js';
 import type { ManifestImage } from '../../shards/manifest.js';
-import { decodeEncodedImages } from '../../shards/record-image.js';
+import { decodeEncodedBatch } from '../../shards/record-image.js';
 import { crc32c } from '../../tfrecord/crc32c.js';
 import { FOOTER_BYTES, HEADER_BYTES } from '../../tfrecord/framing.js';
 import { getBytesFeature } from '../../tfrecord/example/field.js';
@@ -24,31 +24,41 @@ export interface PixelDecodeOptions {
   readonly nameOf: (i: number) => string;
 }
 
+/** The images of a batch's records, in order (see {@link decodeRecordsPixels}). */
+export interface StreamImages {
+  /** Each image's pixels: views into the records (raw) or the decode pool's buffers, valid until {@link release}. */
+  readonly images: readonly StreamImage[];
+  /** Give the decode pool's buffers back; `images` must not be read after. */
+  release(): void;
+}
+
 /**
- * The pixels of framed records' images, in order, each checked against the stream's shape. Raw
- * images are copied out of the record; JPEG and PNG are decoded off the event loop as one batch
- * (decodeEncodedImages: the decode pool, sharp as the fallback). Rejects with the first failing
- * record's error, naming it: a batch never carries wrong pixels.
+ * The pixels of framed records' images, in order, each checked against the stream's shape, with
+ * their CRCs. Raw images are views into the records; JPEG and PNG are decoded off the event loop
+ * as one batch, CRCs included (decodeEncodedBatch: the decode pool, sharp as the fallback).
+ * Rejects with the first failing record's error, naming it: a batch never carries wrong pixels.
+ * The pixels are views: copy what outlives {@link StreamImages.release} (the image cache).
  */
-export async function decodeRecordsPixels(framed: readonly Buffer[], options: PixelDecodeOptions): Promise<StreamImage[]> {
+export async function decodeRecordsPixels(framed: readonly Buffer[], options: PixelDecodeOptions): Promise<StreamImages> {
   const { image, shape, limiter, signal, nameOf } = options;
   const [h, w, c] = shape;
   const size = h * w * c;
-  const encoded = framed.map((f, i) => getBytesFeature(f.subarray(HEADER_BYTES, f.length - FOOTER_BYTES), image.feature, () => nameOf(i)));
+  const key = Buffer.from(image.feature, 'utf8');
+  const encoded = framed.map((f, i) => getBytesFeature(f.subarray(HEADER_BYTES, f.length - FOOTER_BYTES), key, () => nameOf(i)));
   if (image.encoding === 'raw') {
-    return encoded.map((bytes, i) => {
-      if (bytes.length !== size) throw new InvalidInputError(nameOf(i), `raw image holds ${bytes.length} bytes, ${h}×${w}×${c} needs ${size}`);
-      // A copy: a view would keep the whole read buffer (up to a 1 MiB block) alive from the image cache.
-      const pixels = Buffer.allocUnsafeSlow(size);
-      pixels.set(bytes);
+    const images = encoded.map((pixels, i) => {
+      if (pixels.length !== size) throw new InvalidInputError(nameOf(i), `raw image holds ${pixels.length} bytes, ${h}×${w}×${c} needs ${size}`);
       return { pixels, crc: crc32c(pixels) };
     });
+    return { images, release: () => undefined };
   }
-  const decoded = await limiter.run(() => decodeEncodedImages(encoded, image, nameOf), signal);
-  return decoded.map((img, i) => {
+  const decoded = await limiter.run(() => decodeEncodedBatch(encoded, image, nameOf, { crc: true }), signal);
+  const images = decoded.images.map((img, i) => {
     if (img.height !== h || img.width !== w || img.channels !== c) {
+      decoded.release();
       throw new InvalidInputError(nameOf(i), `image is ${img.height}×${img.width}×${img.channels}, every image of this stream must be ${h}×${w}×${c}`);
     }
-    return { pixels: img.pixels, crc: crc32c(img.pixels) };
+    return { pixels: img.pixels, crc: decoded.crcs![i]! };
   });
+  return { images, release: decoded.release };
 }

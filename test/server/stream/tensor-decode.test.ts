@@ -55,7 +55,8 @@ describe('format=tensor from JPEG shards (small-image decode path)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('every image of the epoch equals what sharp decodes from the stored bytes', async () => {
+  /** Every image of `epoch`'s tensor stream equals what sharp decodes from the stored bytes. */
+  async function expectSharpEpoch(url: string, epoch: number): Promise<void> {
     const stored = new Map<number, Uint8Array>();
     for (const s of good.manifest.partitions[0]!.shards) {
       for (const r of await readAllRecords(good.shardPath(s.name))) {
@@ -63,7 +64,7 @@ describe('format=tensor from JPEG shards (small-image decode path)', () => {
         stored.set(getInt(ex, 'synth/id'), getBytes(ex, 'image/encoded'));
       }
     }
-    const res = await fetchStream(server.url, { dataset: 'good', format: 'tensor', batch_size: 16 });
+    const res = await fetchStream(url, { dataset: 'good', format: 'tensor', batch_size: 16, epoch });
     expect(res.status).toBe(200);
     let seen = 0;
     for (const rec of await recordsOf(res.body)) {
@@ -71,11 +72,28 @@ describe('format=tensor from JPEG shards (small-image decode path)', () => {
       const size = 32 * 32 * 3;
       for (let i = 0; i < b.ids.length; i++) {
         const ref = await sharpDecode(stored.get(b.ids[i]!)!, 3);
-        expect(Buffer.from(b.images.subarray(i * size, (i + 1) * size)).equals(Buffer.from(ref.pixels)), `id ${b.ids[i]}`).toBe(true);
+        expect(Buffer.from(b.images.subarray(i * size, (i + 1) * size)).equals(Buffer.from(ref.pixels)), `epoch ${epoch}, id ${b.ids[i]}`).toBe(true);
         seen++;
       }
     }
     expect(seen).toBe(64);
+  }
+
+  it('every image of the epoch equals what sharp decodes from the stored bytes', async () => {
+    await expectSharpEpoch(server.url, 0);
+  });
+
+  it('with an image cache that holds part of the set, later epochs (cached and decoded images mixed) still carry sharp\'s pixels', async () => {
+    // 40 of the 64 images fit: later epochs take some from the cache while others are decoded
+    // into the pool's reused buffers, which must never show through a cached image.
+    const cached = await createShardServer({ data: dir, port: 0, accessLog: false, log: () => undefined, imageCacheBytes: 40 * 32 * 32 * 3 });
+    try {
+      for (const epoch of [0, 1, 2, 3]) await expectSharpEpoch(cached.url, epoch);
+      const metrics = await (await fetch(`${cached.url}/metrics`)).text();
+      expect(metrics).toMatch(/^shardstream_image_cache_hits_total [1-9]/m);
+    } finally {
+      await cached.close();
+    }
   });
 
   it('a JPEG with damaged entropy data (valid CRCs) fails the stream: 500 ERR_BAD_DATA naming shard, byte offset and record, no pixels sent', async () => {
