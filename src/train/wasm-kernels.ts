@@ -2,6 +2,7 @@ import { activeTrainingKernels, registerTrainingKernels } from './kernel-registr
 import type { TrainingKernel } from './kernel-registry.js';
 import { conv2DBackpropFilterWasmConfig } from './wasm-conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasmConfig } from './wasm-conv2d-backprop-input.js';
+import { identityWasmConfig } from './wasm-identity.js';
 import { sumWasmConfig } from './wasm-sum.js';
 import { tileWasmConfig } from './wasm-tile.js';
 
@@ -19,6 +20,7 @@ export const WASM_TRAINING_KERNELS: readonly TrainingKernel[] = [
   { config: conv2DBackpropInputWasmConfig, replaces: true, why: 'the stock kernel is ~15× slower than Conv2D' },
   { config: tileWasmConfig, replaces: true, why: 'the stock kernel took 15 % of a 32×32 DCGAN step (BN gradients)' },
   { config: sumWasmConfig, replaces: true, why: 'leading-axes sums (bias and BN gradients) without the stock transpose: 8 % of a 32×32 step' },
+  { config: identityWasmConfig, replaces: true, why: 'clones (~300 a step, the tensors custom gradients save) share memory instead of copying' },
 ];
 
 /** Registers {@link WASM_TRAINING_KERNELS} (idempotent); returns the names registered now. */
