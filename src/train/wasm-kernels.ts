@@ -1,3 +1,4 @@
+import { adamWasmConfig } from './adam-kernel.js';
 import { activeTrainingKernels, registerTrainingKernels } from './kernel-registry.js';
 import type { TrainingKernel } from './kernel-registry.js';
 import { conv2DBackpropFilterWasmConfig } from './wasm-conv2d-backprop-filter.js';
@@ -20,6 +21,7 @@ export const WASM_TRAINING_KERNELS: readonly TrainingKernel[] = [
   { config: conv2DBackpropInputWasmConfig, replaces: true, why: 'the stock kernel is ~15× slower than Conv2D' },
   { config: tileWasmConfig, replaces: true, why: 'the stock kernel took 15 % of a 32×32 DCGAN step (BN gradients)' },
   { config: sumWasmConfig, replaces: true, why: 'leading-axes sums (bias and BN gradients) without the stock transpose: 8 % of a 32×32 step' },
+  { config: adamWasmConfig, replaces: false, why: "one Adam update a variable (FusedAdamOptimizer) instead of tfjs' 13 ops" },
   { config: identityWasmConfig, replaces: true, why: 'clones (~300 a step, the tensors custom gradients save) share memory instead of copying' },
 ];
 
