@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidParameterError } from '../core/errors.js';
+import { fusedBatchNorm, hasFusedBatchNorm } from './batch-norm-training.js';
 import { deriveSeed } from './seeds.js';
 
 /** Options of {@link runModel}. */
@@ -10,7 +11,7 @@ export interface RunModelOptions {
   dropoutSeed?: number;
   /** The input is these rows of a larger batch: dropout masks are drawn for the whole batch and these rows taken. */
   rows?: BatchRows;
-  /** Computes training-mode BatchNormalization instead of the layer (e.g. synchronized over replicas). */
+  /** Computes training-mode BatchNormalization instead of the layer (e.g. synchronized over replicas); else one kernel where the backend has it. */
   batchNorm?: BatchNormOverride;
 }
 
@@ -41,8 +42,8 @@ export function runModel(model: tf.LayersModel, input: tf.Tensor, options: RunMo
         const rate = layer.getConfig()['rate'] as number;
         const seed = deriveSeed(options.dropoutSeed, index);
         x = options.rows ? dropoutRows(x, rate, seed, options.rows) : tf.dropout(x, rate, undefined, seed);
-      } else if (options.training && options.batchNorm && layer.getClassName() === 'BatchNormalization') {
-        x = options.batchNorm(layer, x);
+      } else if (options.training && layer.getClassName() === 'BatchNormalization' && (options.batchNorm || hasFusedBatchNorm())) {
+        x = (options.batchNorm ?? fusedBatchNorm)(layer, x);
       } else {
         x = layer.apply(x, { training: options.training }) as tf.Tensor;
       }

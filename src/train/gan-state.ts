@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidParameterError } from '../core/errors.js';
 import type { GanModels, GanOptimizers } from './gan-step.js';
+import type { AdamInternals } from './fused-adam.js';
 
 /** One tensor's values, off the backend. */
 export interface TensorRecord {
@@ -27,13 +28,6 @@ export interface GanState {
   discriminatorOptimizer: AdamState;
 }
 
-/** The private fields of tfjs' AdamOptimizer that its getWeights/setWeights leave out or recompute. */
-interface AdamInternals {
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
-  accumulatedFirstMoment: Array<{ variable: tf.Variable } | undefined>;
-  accumulatedSecondMoment: Array<{ variable: tf.Variable } | undefined>;
-}
 
 /** Copies the state of both nets and both optimizers off the backend. */
 export async function captureGanState(models: GanModels, optimizers: GanOptimizers): Promise<GanState> {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidParameterError } from '../core/errors.js';
+import { FusedAdamOptimizer } from './fused-adam.js';
 import { runModel, type BatchNormOverride, type BatchRows, type RunModelOptions } from './forward.js';
 import { binaryCrossEntropy } from './losses.js';
 import { deriveSeed, SeedStream } from './seeds.js';
@@ -22,13 +23,13 @@ export interface GanOptimizers {
 /** Adam as in DESIGN §7 (β1 0.5) with Keras' other defaults. */
 export const ADAM_DEFAULTS = { learningRate: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-7 } as const;
 
-/** Two fresh Adam(lr, β1 0.5) optimizers. */
+/** Two fresh Adam(lr, β1 0.5) optimizers (tfjs' Adam, each variable's update one kernel: {@link FusedAdamOptimizer}). */
 export function createOptimizers(learningRate: number = ADAM_DEFAULTS.learningRate): GanOptimizers {
   checkLearningRate(learningRate);
   const { beta1, beta2, epsilon } = ADAM_DEFAULTS;
   return {
-    generator: tf.train.adam(learningRate, beta1, beta2, epsilon),
-    discriminator: tf.train.adam(learningRate, beta1, beta2, epsilon),
+    generator: new FusedAdamOptimizer(learningRate, beta1, beta2, epsilon),
+    discriminator: new FusedAdamOptimizer(learningRate, beta1, beta2, epsilon),
   };
 }
 

@@ -1,7 +1,11 @@
+import * as tf from '@tensorflow/tfjs';
+import { adamWasmConfig } from './adam-kernel.js';
+import { BATCH_NORM_KERNEL, batchNormGradConfig, batchNormGradWasmConfig, batchNormWasmConfig } from './batch-norm-kernel.js';
 import { activeTrainingKernels, registerTrainingKernels } from './kernel-registry.js';
 import type { TrainingKernel } from './kernel-registry.js';
 import { conv2DBackpropFilterWasmConfig } from './wasm-conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasmConfig } from './wasm-conv2d-backprop-input.js';
+import { identityWasmConfig } from './wasm-identity.js';
 import { sumWasmConfig } from './wasm-sum.js';
 import { tileWasmConfig } from './wasm-tile.js';
 
@@ -19,10 +23,15 @@ export const WASM_TRAINING_KERNELS: readonly TrainingKernel[] = [
   { config: conv2DBackpropInputWasmConfig, replaces: true, why: 'the stock kernel is ~15× slower than Conv2D' },
   { config: tileWasmConfig, replaces: true, why: 'the stock kernel took 15 % of a 32×32 DCGAN step (BN gradients)' },
   { config: sumWasmConfig, replaces: true, why: 'leading-axes sums (bias and BN gradients) without the stock transpose: 8 % of a 32×32 step' },
+  { config: adamWasmConfig, replaces: false, why: "one Adam update a variable (FusedAdamOptimizer) instead of tfjs' 13 ops" },
+  { config: batchNormWasmConfig, replaces: false, why: 'training BatchNormalization in one kernel (fusedBatchNorm) instead of ~20 ops' },
+  { config: batchNormGradWasmConfig, replaces: false, why: 'its gradient in one kernel instead of ~20 ops' },
+  { config: identityWasmConfig, replaces: true, why: 'clones (~300 a step, the tensors custom gradients save) share memory instead of copying' },
 ];
 
 /** Registers {@link WASM_TRAINING_KERNELS} (idempotent); returns the names registered now. */
 export function registerWasmTrainingKernels(): string[] {
+  if (tf.getGradient(BATCH_NORM_KERNEL) === undefined) tf.registerGradient(batchNormGradConfig);
   return registerTrainingKernels(WASM_TRAINING_KERNELS);
 }
 

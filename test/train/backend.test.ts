@@ -22,7 +22,7 @@ describe.skipIf(nativeInstalled)('selectBackend without the native packages', ()
     expect(selected.gpu).toBe(false);
     expect(selected.tf).toBe(tf);
     expect(tf.getBackend()).toBe('wasm');
-    expect(selected.description).toMatch(/^wasm \((no )?SIMD, 1 thread, shardstream kernels: Conv2DBackpropFilter, Conv2DBackpropInput, Tile, Sum; /);
+    expect(selected.description).toMatch(/^wasm \((no )?SIMD, 1 thread, shardstream kernels: Conv2DBackpropFilter, Conv2DBackpropInput, Tile, Sum, ShardstreamAdam, ShardstreamBatchNormTraining, ShardstreamBatchNormTrainingGrad, Identity; /);
     expect(selected.description).toContain('@tensorflow/tfjs-node-gpu not installed; @tensorflow/tfjs-node not installed)');
   });
 

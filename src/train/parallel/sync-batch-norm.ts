@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { InvalidParameterError } from '../../core/errors.js';
+import { batchNormLayer, updateMovingStatistics } from '../batch-norm-training.js';
 import type { BatchNormOverride, BatchRows } from '../forward.js';
 import type { ReplicaExchange } from './gradient-exchange.js';
 
@@ -34,28 +34,14 @@ export function allSumOp(exchange: ReplicaExchange, weight: number): AllSum {
 export function syncBatchNorm(exchange: ReplicaExchange, rows: BatchRows, sliceRows: number): BatchNormOverride {
   const allSum = allSumOp(exchange, sliceRows / rows.total);
   return (layer, x) => {
-    const config = layer.getConfig();
-    const momentum = config['momentum'] as number;
-    const epsilon = config['epsilon'] as number;
-    const axis = config['axis'] as number;
-    if (axis !== -1 && axis !== x.rank - 1) throw new InvalidParameterError(`${layer.name} axis`, 'the last axis', axis);
-    const weight = (suffix: string): tf.LayerVariable => {
-      const w = layer.weights.find((v) => v.originalName.endsWith(`/${suffix}`));
-      if (!w) throw new InvalidParameterError(`${layer.name} weights`, `a ${suffix} weight`, layer.weights.map((v) => v.originalName));
-      return w;
-    };
-    const [gamma, beta, movingMean, movingVariance] = ['gamma', 'beta', 'moving_mean', 'moving_variance'].map(weight) as [tf.LayerVariable, tf.LayerVariable, tf.LayerVariable, tf.LayerVariable];
+    const bn = batchNormLayer(layer, x);
     return tf.tidy(() => {
       const axes = x.shape.slice(0, -1).map((_, i) => i);
       const count = rows.total * x.shape.slice(1, -1).reduce((a, b) => a * b, 1);
       const mean = tf.div(allSum(tf.sum(x, axes)), count);
       const variance = tf.div(allSum(tf.sum(tf.square(tf.sub(x, mean)), axes)), count);
-      const y = tf.batchNorm(x, mean, variance, beta.read(), gamma.read(), epsilon);
-      const decay = 1 - momentum;
-      for (const [moving, value] of [[movingMean, mean], [movingVariance, variance]] as const) {
-        const old = moving.read();
-        moving.write(tf.sub(old, tf.mul(tf.sub(old, value), decay)));
-      }
+      const y = tf.batchNorm(x, mean, variance, bn.beta.read(), bn.gamma.read(), bn.epsilon);
+      updateMovingStatistics(bn, mean, variance);
       return y;
     });
   };
