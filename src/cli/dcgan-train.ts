@@ -3,6 +3,7 @@ import type cliProgress from 'cli-progress';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../train/backend-preference.js';
 import { createProgressBar } from '../core/progress.js';
 import { TRAIN_DEFAULTS } from '../train/train-defaults.js';
+import { LR_SCHEDULES, type LrSchedule } from '../train/lr-schedule.js';
 import type { StreamFormat } from '../shards/stream-protocol.js';
 import type { StepInfo } from '../train/trainer.js';
 import { createProgram, parseCount, parseNumber, parsePositive, runCli, UsageError } from './run-cli.js';
@@ -24,6 +25,7 @@ interface CliOptions {
   epochs: number;
   batchSize: number;
   lr: number;
+  lrSchedule: LrSchedule;
   noiseDim: number;
   seed: number;
   rank: number;
@@ -57,6 +59,7 @@ const program = createProgram('dcgan-train', 'Train the reference DCGAN (DESIGN 
   .option('-e, --epochs <n>', 'epochs to train', parsePositive, TRAIN_DEFAULTS.epochs)
   .option('-b, --batch-size <n>', 'images per step on this trainer', parsePositive, TRAIN_DEFAULTS.batchSize)
   .option('--lr <rate>', 'base Adam learning rate (divided by 10 at epochs 10, 20, 25)', positiveNumber, TRAIN_DEFAULTS.lr)
+  .addOption(new Option('--lr-schedule <s>', 'how the lr falls: step (÷10 at epochs 10, 20, 25), or cosine/linear from --lr towards 0 over --epochs').choices(LR_SCHEDULES).default(TRAIN_DEFAULTS.lrSchedule))
   .option('--noise-dim <n>', 'length of the noise vector', parsePositive, TRAIN_DEFAULTS.noiseDim)
   .option('--seed <n>', 'seed of weights, noise, dropout and data order (0 to 4294967295)', parseCount, TRAIN_DEFAULTS.seed)
   .option('--rank <r>', 'this trainer among --world trainers', parseCount, TRAIN_DEFAULTS.rank)
@@ -145,6 +148,7 @@ Examples:
       epochs: opts.epochs,
       batchSize: opts.batchSize,
       lr: opts.lr,
+      lrSchedule: opts.lrSchedule,
       noiseDim: opts.noiseDim,
       seed: opts.seed,
       rank: opts.rank,

@@ -9,7 +9,8 @@ import { InvalidInputError, InvalidParameterError } from '../core/errors.js';
 import type { TensorBatch } from '../shards/tensor-batch.js';
 import { selectBackend, type BackendPreference, type SelectedBackend } from './backend.js';
 import { loadGan, saveGan, type CheckpointMeta } from './checkpoint.js';
-import { createOptimizers, learningRateAt, setLearningRate, type GanStepResult } from './gan-step.js';
+import { createOptimizers, setLearningRate, type GanStepResult } from './gan-step.js';
+import { scheduledLearningRate, type LrSchedule } from './lr-schedule.js';
 import { buildDcgan, type Dcgan } from './model.js';
 import { createGanStepper } from './parallel/gan-stepper.js';
 import { resolveThreads } from './parallel/thread-count.js';
@@ -40,6 +41,8 @@ export interface TrainOptions {
   readonly batchSize?: number;
   /** Base learning rate, divided by 10 at epochs 10, 20 and 25. @default 2e-4 */
   readonly lr?: number;
+  /** How the learning rate falls (src/train/lr-schedule.ts). @default 'step' */
+  readonly lrSchedule?: LrSchedule;
   /** @default 100 */
   readonly noiseDim?: number;
   /** Seed of the weights, the noise, dropout and the data order. @default 0 */
@@ -251,7 +254,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   try {
     if (o.eval) epochEval = await startEpochEval(backend, layout, o.size, position.epoch, o.eval);
     for (let epoch = position.epoch; epoch < o.epochs && !interrupted; epoch++) {
-      setLearningRate(optimizers, learningRateAt(epoch, o.lr));
+      setLearningRate(optimizers, scheduledLearningRate(o.lrSchedule, epoch, o.epochs, o.lr));
       const startBatch = epoch === position.epoch ? position.batch : 0;
       if (startBatch >= stepsPerEpoch) throw new InvalidInputError(checkpoint ?? layout.root, `checkpoint batch ${startBatch} is past the ${stepsPerEpoch} steps of an epoch`);
       if (!stream || epoch !== 0 || startBatch !== 0) {
