@@ -62,10 +62,12 @@ describe('error classes in src/', () => {
     const tabled = new Set<string>(Object.values(LIBRARY_ERROR_CODES).map((c) => c.class));
     // UrlError and HttpError take the code of their subclass; ApiError one of server/error-codes.ts.
     const bases = new Set(['ShardstreamError', 'UrlError', 'HttpError', 'ApiError']);
+    // Control flow that never leaves its file: turbo-jpeg.ts catches its FatalJpegError (libjpeg's longjmp).
+    const internal = new Set(['FatalJpegError']);
     const root = join(process.cwd(), 'src');
     const classes = sourceFiles(root).flatMap((path) => [...readFileSync(path, 'utf8').matchAll(/\bclass\s+(\w+)(?:<[^>]*>)?\s+extends\s+(\w+)/g)].filter((m) => /Error$/.test(m[2]!)).map((m) => m[1]!));
     expect(classes.length).toBeGreaterThan(20);
-    expect(classes.filter((c) => !tabled.has(c) && !bases.has(c))).toEqual([]);
+    expect(classes.filter((c) => !tabled.has(c) && !bases.has(c) && !internal.has(c))).toEqual([]);
     expect([...tabled].filter((c) => !classes.includes(c))).toEqual([]);
   });
 });

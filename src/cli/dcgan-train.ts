@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import { createProgressBar } from '../core/progress.js';
 import { formatClassifier, formatScore } from '../eval/score-text.js';
 import { BACKEND_PREFERENCES } from '../train/backend-preference.js';
+import { LR_SCHEDULES } from '../train/lr-schedule.js';
 import { resolveTrainOptions } from '../train/resolve-train-options.js';
 import { TRAIN_DEFAULTS } from '../train/train-defaults.js';
 import { checkOptions } from './check-options.js';
@@ -23,6 +24,7 @@ const program = createProgram('dcgan-train', 'Train the reference DCGAN (DESIGN 
   .option('-e, --epochs <n>', 'epochs to train', parsePositive, TRAIN_DEFAULTS.epochs)
   .option('-b, --batch-size <n>', 'images per step on this trainer', parsePositive, TRAIN_DEFAULTS.batchSize)
   .option('--lr <rate>', 'base Adam learning rate (divided by 10 at epochs 10, 20, 25)', positiveNumber, TRAIN_DEFAULTS.lr)
+  .addOption(new Option('--lr-schedule <s>', 'how the lr falls: step (÷10 at epochs 10, 20, 25), or cosine/linear from --lr towards 0 over --epochs').choices(LR_SCHEDULES).default(TRAIN_DEFAULTS.lrSchedule))
   .option('--noise-dim <n>', 'length of the noise vector', parsePositive, TRAIN_DEFAULTS.noiseDim)
   .option('--seed <n>', 'seed of weights, noise, dropout and data order (0 to 4294967295)', parseCount, TRAIN_DEFAULTS.seed)
   .option('--rank <r>', 'this trainer among --world trainers', parseCount, TRAIN_DEFAULTS.rank)

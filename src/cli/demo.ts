@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { packageRoot } from '../core/package-root.js';
 import { readEvalCsv } from '../eval/eval-log.js';
 import { readManifestFile } from '../shards/manifest.js';
+import { DEMO_PRESET } from './demo-preset.js';
 import { listeningUrl } from './listening-line.js';
 import { createProgram, parsePositive, runCli } from './run-cli.js';
 import { ChildExitedError } from './child-exited-error.js';
@@ -15,26 +16,6 @@ import { ChildExitedError } from './child-exited-error.js';
  * shard set → shard-server on a free port of 127.0.0.1 → dcgan-train against its URL with a
  * CPU-sized preset → the outputs. Each step runs the project's own bin, as a user would.
  */
-
-/**
- * The CPU preset: a 1/8-width reference DCGAN at 16×16 that draws readable digits after about 5
- * minutes on 2 cores (1920 steps of 32 images at ~0.15 s each; one WASM thread does the work).
- * Tuning showed that at this budget 16×16 beats 32×32: each step is cheaper, so the model can be
- * twice as wide and still take more steps. A 32-long noise vector (the reference has 100) and
- * lr 3e-3 (15× the reference) make the small model converge in time; epochs 11–12 run at lr/10
- * (the schedule's first milestone, epoch 10), which cleans up the strokes. MNIST is converted
- * straight to 16×16, so the trainer needs no resize.
- */
-export const DEMO_PRESET = {
-  size: 16,
-  widthMult: 1 / 8,
-  noiseDim: 32,
-  batchSize: 32,
-  epochs: 12,
-  stepsPerEpoch: 160,
-  lr: 3e-3,
-  seed: 1,
-} as const;
 
 interface DemoOptions {
   dataDir: string;
@@ -131,6 +112,7 @@ const program = createProgram('shardstream-demo', 'The main job: bundled MNIST �
         '--epochs', String(opts.epochs),
         '--steps-per-epoch', String(opts.stepsPerEpoch),
         '--lr', String(DEMO_PRESET.lr),
+        '--lr-schedule', DEMO_PRESET.lrSchedule,
         '--seed', String(DEMO_PRESET.seed),
         '--save-every', String(opts.epochs),
         '--backend', opts.backend,

@@ -5,6 +5,7 @@ import { CELEBA_PARTITIONS } from '../datasets/celeba-index.js';
 import { MNIST_PARTITIONS } from '../datasets/mnist-source.js';
 import type { StreamFormat } from '../shards/stream-protocol.js';
 import type { BackendPreference } from '../train/backend-preference.js';
+import type { LrSchedule } from '../train/lr-schedule.js';
 import type { TrainOptions } from '../train/train-options.js';
 
 // dcgan-train's flags and the library options they map to (resolveTrainOptions checks them);
@@ -42,6 +43,7 @@ export interface TrainFlags {
   epochs: number;
   batchSize: number;
   lr: number;
+  lrSchedule: LrSchedule;
   noiseDim: number;
   seed: number;
   rank: number;
@@ -74,6 +76,7 @@ export function trainOptions(data: string, opts: TrainFlags): TrainOptions {
     epochs: opts.epochs,
     batchSize: opts.batchSize,
     lr: opts.lr,
+    lrSchedule: opts.lrSchedule,
     noiseDim: opts.noiseDim,
     seed: opts.seed,
     rank: opts.rank,

@@ -15,3 +15,22 @@ export function learningRateAt(epoch: number, base: number, milestones: readonly
   const drops = milestones.filter((m) => epoch >= m).length;
   return base / 10 ** drops;
 }
+
+/**
+ * How the learning rate falls over a run: `step` is the reference's (÷10 at each of
+ * {@link LR_MILESTONES}); `cosine` and `linear` fall from base at epoch 0 towards 0 at `epochs`
+ * (half a cosine wave, or a straight line), one value per epoch.
+ */
+export const LR_SCHEDULES = ['step', 'cosine', 'linear'] as const;
+export type LrSchedule = (typeof LR_SCHEDULES)[number];
+
+/** The learning rate of zero-based `epoch` of a run of `epochs` epochs under `schedule`. */
+export function scheduledLearningRate(schedule: LrSchedule, epoch: number, epochs: number, base: number): number {
+  const step = learningRateAt(epoch, base); // checks epoch and base
+  if (schedule === 'step') return step;
+  if (!Number.isInteger(epochs) || epochs <= epoch) throw new InvalidParameterError('epochs', `an integer above the epoch ${epoch}`, epochs);
+  const t = epoch / epochs;
+  if (schedule === 'cosine') return (base * (1 + Math.cos(Math.PI * t))) / 2;
+  if (schedule === 'linear') return base * (1 - t);
+  throw new InvalidParameterError('schedule', `one of ${LR_SCHEDULES.join(', ')}`, schedule);
+}

@@ -4,6 +4,7 @@ import { InvalidParameterError } from '../core/errors.js';
 import type { EpochEvalOptions } from '../eval/epoch-eval.js';
 import type { StreamFormat } from '../shards/stream-protocol.js';
 import { checkBackendPreference, type BackendPreference } from './backend-preference.js';
+import { LR_SCHEDULES, type LrSchedule } from './lr-schedule.js';
 import { checkDcganShape } from './model-options.js';
 import { TRAIN_DEFAULTS } from './train-defaults.js';
 import type { TrainEvalOptions, TrainOptions } from './train-options.js';
@@ -23,6 +24,7 @@ export interface ResolvedTrainOptions {
   readonly epochs: number;
   readonly batchSize: number;
   readonly lr: number;
+  readonly lrSchedule: LrSchedule;
   readonly noiseDim: number;
   readonly seed: number;
   readonly rank: number;
@@ -77,6 +79,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
   if (o.world > 1 && !o.independentReplicas) throw new InvalidParameterError('world', WORLD_EXPECTED, o.world);
   const backend = checkBackendPreference(o.backend, o.requireGpu);
   if (typeof o.lr !== 'number' || !Number.isFinite(o.lr) || o.lr <= 0) throw new InvalidParameterError('lr', 'a positive finite number', o.lr);
+  if (!(LR_SCHEDULES as readonly unknown[]).includes(o.lrSchedule)) throw new InvalidParameterError('lrSchedule', `one of ${LR_SCHEDULES.join(', ')}`, o.lrSchedule);
   checkDcganShape(o);
   for (const key of ['out', 'imageType'] as const) {
     if (o[key] !== undefined && (typeof o[key] !== 'string' || o[key] === '')) throw new InvalidParameterError(key, 'a non-empty string', o[key]);
@@ -94,6 +97,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     epochs: o.epochs,
     batchSize: o.batchSize,
     lr: o.lr,
+    lrSchedule: o.lrSchedule,
     noiseDim: o.noiseDim,
     seed: o.seed,
     rank: o.rank,

@@ -5,6 +5,7 @@ export const TRAIN_DEFAULTS = {
   epochs: 35,
   batchSize: 128,
   lr: 2e-4,
+  lrSchedule: 'step',
   noiseDim: 100,
   seed: 0,
   rank: 0,

@@ -1,4 +1,5 @@
 // Only types here: the CLI and resolveTrainOptions use them without loading tfjs.
+import type { LrSchedule } from './lr-schedule.js';
 import type { StreamFormat } from '../shards/stream-protocol.js';
 import type { EpochEvalOptions } from '../eval/epoch-eval.js';
 import type { BackendPreference } from './backend-preference.js';
@@ -25,6 +26,8 @@ export interface TrainOptions {
   readonly batchSize?: number;
   /** Base learning rate, divided by 10 at epochs 10, 20 and 25. @default 2e-4 */
   readonly lr?: number;
+  /** How the learning rate falls: the reference's `step`, or `cosine`/`linear` towards 0 over `epochs` (src/train/lr-schedule.ts). @default 'step' */
+  readonly lrSchedule?: LrSchedule;
   /** @default 100 */
   readonly noiseDim?: number;
   /** Seed of the weights, the noise, dropout and the data order, 0 to 2^32 − 1. @default 0 */

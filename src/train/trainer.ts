@@ -1,6 +1,7 @@
 import { startEpochEval, type EpochEval } from '../eval/epoch-eval.js';
 import type { SelectedBackend } from './backend.js';
-import { learningRateAt, setLearningRate } from './gan-step.js';
+import { setLearningRate } from './gan-step.js';
+import { scheduledLearningRate } from './lr-schedule.js';
 import { epochSteps } from './loop/epoch-steps.js';
 import { openRun } from './loop/open-run.js';
 import { saveRunCheckpoint, writeEpochOutputs, writeFinalOutputs } from './loop/run-outputs.js';
@@ -41,7 +42,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   try {
     if (o.eval) epochEval = await startEpochEval(run.backend, run.layout, o.size, position.epoch, o.eval);
     for (let epoch = position.epoch; epoch < o.epochs && !interrupted; epoch++) {
-      setLearningRate(run.optimizers, learningRateAt(epoch, o.lr));
+      setLearningRate(run.optimizers, scheduledLearningRate(o.lrSchedule, epoch, o.epochs, o.lr));
       let epochStart = performance.now();
       for await (const step of epochSteps(run, epoch, epoch === position.epoch ? position.batch : 0, position.step)) {
         position = afterStep(position, epoch, step.batch, step.info);

@@ -76,6 +76,7 @@ describe('resolveTrainOptions', () => {
     ['requireGpu on wasm', { data: DIR, requireGpu: true, backend: 'wasm' }, 'backend', 'Expected auto or tensorflow with requireGpu for backend but received "wasm" of type string'],
     ['lr 0', { data: DIR, lr: 0 }, 'lr', 'Expected a positive finite number for lr but received 0 of type number'],
     ['lr -1', { data: DIR, lr: -1 }, 'lr', 'Expected a positive finite number for lr but received -1 of type number'],
+    ['an unknown lrSchedule', { data: DIR, lrSchedule: 'exp' as never }, 'lrSchedule', 'Expected one of step, cosine, linear for lrSchedule but received "exp" of type string'],
     ['size 12', { data: DIR, size: 12 }, 'size', 'Expected a power of two ≥ 8 for size but received 12 of type number'],
     ['widthMult 0', { data: DIR, widthMult: 0 }, 'widthMult', 'Expected a positive finite number for widthMult but received 0 of type number'],
     ['seed 0.5', { data: DIR, seed: 0.5 }, 'seed', 'Expected an integer for seed but received 0.5 of type number'],

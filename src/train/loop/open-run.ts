@@ -60,7 +60,7 @@ export async function openRun(o: ResolvedTrainOptions): Promise<OpenRun> {
     const models = { generator: dcgan.generator, discriminator: dcgan.discriminator };
     const optimizers = createOptimizers(o.lr);
     const gridNoise = tf.randomNormal([16, o.noiseDim], 0, 1, 'float32', deriveSeed(o.seed, GRID_NOISE_STREAM)) as tfjs.Tensor2D;
-    const fresh = startPosition({ saveName: layout.saveName, model: { size: o.size, channels, noiseDim: o.noiseDim, widthMult: o.widthMult }, seed: o.seed, batchSize: o.batchSize });
+    const fresh = startPosition({ saveName: layout.saveName, model: { size: o.size, channels, noiseDim: o.noiseDim, widthMult: o.widthMult }, seed: o.seed, batchSize: o.batchSize, lrSchedule: o.lrSchedule });
     const start = o.resume ? await resumeRun(layout, models, optimizers, fresh, o.log) : { position: fresh, rows: [], checkpoint: undefined };
     const generatorParams = dcgan.generator.countParams();
     const discriminatorParams = dcgan.discriminator.countParams();

@@ -42,6 +42,9 @@ function checkResume(saved: RunPosition, fresh: RunPosition, where: string): Run
   for (const key of ['seed', 'batchSize', 'saveName'] as const) {
     if (saved[key] !== fresh[key]) throw new InvalidInputError(where, `checkpoint has ${key} ${JSON.stringify(saved[key])}, this run ${JSON.stringify(fresh[key])}: resume with the same options`);
   }
+  if ((saved.lrSchedule ?? 'step') !== fresh.lrSchedule) {
+    throw new InvalidInputError(where, `checkpoint has lrSchedule ${JSON.stringify(saved.lrSchedule ?? 'step')}, this run ${JSON.stringify(fresh.lrSchedule)}: resume with the same options`);
+  }
   if (JSON.stringify(saved.model) !== JSON.stringify(fresh.model)) {
     throw new InvalidInputError(where, `checkpoint model ${JSON.stringify(saved.model)} differs from this run's ${JSON.stringify(fresh.model)}`);
   }

@@ -1,3 +1,4 @@
+import type { LrSchedule } from '../lr-schedule.js';
 import type { CheckpointMeta } from '../checkpoint.js';
 import type { GanStepResult } from '../gan-step.js';
 import type { LossRow } from '../outputs/loss-log.js';
@@ -18,10 +19,12 @@ export interface RunPosition extends CheckpointMeta {
   readonly model: { readonly size: number; readonly channels: number; readonly noiseDim: number; readonly widthMult: number };
   readonly seed: number;
   readonly batchSize: number;
+  /** The learning-rate schedule (absent in checkpoints written before it existed: 'step'). */
+  readonly lrSchedule?: LrSchedule;
 }
 
 /** The position of a run that starts from the beginning. */
-export function startPosition(what: Pick<RunPosition, 'saveName' | 'model' | 'seed' | 'batchSize'>): RunPosition {
+export function startPosition(what: Pick<RunPosition, 'saveName' | 'model' | 'seed' | 'batchSize' | 'lrSchedule'>): RunPosition {
   return { epoch: 0, batch: 0, step: 0, sums: [0, 0, 0, 0], steps: 0, ...what };
 }
 
