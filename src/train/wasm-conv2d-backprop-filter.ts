@@ -1,13 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import type { backend_util, Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import type { backend_util, Conv2DBackpropFilterAttrs, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { patchRuns } from './patch-runs.js';
-import { addInto, copyRange, freeWasm, heapF32, matMulWasm, transposeWasm, DEFAULT_MAX_COLUMN_FLOATS, type ColumnBufferOptions } from './wasm-ops.js';
+import { addInto, columnBufferKernel, copyRange, freeWasm, heapF32, matMulWasm, transposeWasm } from './wasm-ops.js';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
-
-/** Options of the kernel factory (the column buffer bound). */
-export type Conv2DBackpropFilterWasmOptions = ColumnBufferOptions;
 
 /**
  * The filter gradient of a 2-D convolution on the WASM backend, which ships without one:
@@ -17,17 +14,9 @@ export type Conv2DBackpropFilterWasmOptions = ColumnBufferOptions;
  * (a transposed matmul there is a naive loop, ~40× slower) and gives dW in its own layout.
  * NCHW is transposed to NHWC first.
  */
-export function createConv2DBackpropFilterWasm(options: Conv2DBackpropFilterWasmOptions = {}): KernelFunc {
-  const maxColumnFloats = options.maxColumnFloats ?? DEFAULT_MAX_COLUMN_FLOATS;
-  return ({ inputs, backend, attrs }) => conv2DBackpropFilter(backend as BackendWasm, inputs, attrs ?? {}, maxColumnFloats);
-}
-
-/** The kernel registration: {@link createConv2DBackpropFilterWasm} with default options. */
-export const conv2DBackpropFilterWasmConfig: KernelConfig = {
-  kernelName: tf.Conv2DBackpropFilter,
-  backendName: 'wasm',
-  kernelFunc: createConv2DBackpropFilterWasm(),
-};
+const kernel = columnBufferKernel(tf.Conv2DBackpropFilter, conv2DBackpropFilter);
+/** The kernel function for a column buffer bound (options); `conv2DBackpropFilterWasmConfig` registers it with the default. */
+export const { create: createConv2DBackpropFilterWasm, config: conv2DBackpropFilterWasmConfig } = kernel;
 
 function conv2DBackpropFilter(wasm: BackendWasm, inputs: NamedTensorInfoMap, attrs: NamedAttrMap, maxColumnFloats: number): TensorInfo {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };

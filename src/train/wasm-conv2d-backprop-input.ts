@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type { backend_util, Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import type { backend_util, Conv2DBackpropInputAttrs, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { patchRuns } from './patch-runs.js';
-import { copyRange, freeWasm, heapF32, matMulWasm, transposeWasm, DEFAULT_MAX_COLUMN_FLOATS, type ColumnBufferOptions } from './wasm-ops.js';
+import { columnBufferKernel, copyRange, freeWasm, heapF32, matMulWasm, transposeWasm } from './wasm-ops.js';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
 
@@ -14,9 +14,6 @@ export function columnLayout(co: number, depth: number, rows: number): 'cols' | 
   return co * depth > TRANSPOSED_ABOVE * rows * (co + depth) ? 'colsT' : 'cols';
 }
 
-/** Options of the kernel factory (the column buffer bound). */
-export type Conv2DBackpropInputWasmOptions = ColumnBufferOptions;
-
 /**
  * The input gradient of a 2-D convolution, which is also the forward pass of a transposed
  * convolution (the generator's every layer). The WASM backend has one, but as a naive loop at
@@ -24,17 +21,9 @@ export type Conv2DBackpropInputWasmOptions = ColumnBufferOptions;
  * `cols = dy · Wᵀ` (rows `(b,oy,ox)`, columns `(kh,kw,ci)`, one untransposed XNNPACK matmul per
  * chunk of images), then col2im adds each row's patch back into `dx`. NCHW goes through NHWC.
  */
-export function createConv2DBackpropInputWasm(options: Conv2DBackpropInputWasmOptions = {}): KernelFunc {
-  const maxColumnFloats = options.maxColumnFloats ?? DEFAULT_MAX_COLUMN_FLOATS;
-  return ({ inputs, backend, attrs }) => conv2DBackpropInput(backend as BackendWasm, inputs, attrs ?? {}, maxColumnFloats);
-}
-
-/** The kernel registration: {@link createConv2DBackpropInputWasm} with default options. */
-export const conv2DBackpropInputWasmConfig: KernelConfig = {
-  kernelName: tf.Conv2DBackpropInput,
-  backendName: 'wasm',
-  kernelFunc: createConv2DBackpropInputWasm(),
-};
+const kernel = columnBufferKernel(tf.Conv2DBackpropInput, conv2DBackpropInput);
+/** The kernel function for a column buffer bound (options); `conv2DBackpropInputWasmConfig` registers it with the default. */
+export const { create: createConv2DBackpropInputWasm, config: conv2DBackpropInputWasmConfig } = kernel;
 
 function conv2DBackpropInput(wasm: BackendWasm, inputs: NamedTensorInfoMap, attrs: NamedAttrMap, maxColumnFloats: number): TensorInfo {
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };

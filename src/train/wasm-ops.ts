@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { InternalError } from '../core/errors.js';
 
@@ -62,3 +62,19 @@ export interface ColumnBufferOptions {
 
 /** Default of {@link ColumnBufferOptions.maxColumnFloats}. */
 export const DEFAULT_MAX_COLUMN_FLOATS = 16 * 1024 * 1024;
+
+/** The body of a column-buffer kernel: the backend, the kernel's inputs and attributes, and the bound. */
+export type ColumnBufferKernelBody = (wasm: BackendWasm, inputs: NamedTensorInfoMap, attrs: NamedAttrMap, maxColumnFloats: number) => TensorInfo;
+
+/**
+ * A column-buffer kernel of the WASM backend: `create(options)` gives its kernel function with a
+ * column buffer bound ({@link ColumnBufferOptions}), and `config` its registration under
+ * `kernelName` with the default bound.
+ */
+export function columnBufferKernel(kernelName: string, body: ColumnBufferKernelBody): { create: (options?: ColumnBufferOptions) => KernelFunc; config: KernelConfig } {
+  const create = (options: ColumnBufferOptions = {}): KernelFunc => {
+    const maxColumnFloats = options.maxColumnFloats ?? DEFAULT_MAX_COLUMN_FLOATS;
+    return ({ inputs, backend, attrs }) => body(backend as BackendWasm, inputs, attrs ?? {}, maxColumnFloats);
+  };
+  return { create, config: { kernelName, backendName: 'wasm', kernelFunc: create() } };
+}
